@@ -1,0 +1,71 @@
+"""Sidebar registry: each app registers its entries once; the sidebar shows those the user's
+role and campaign modules allow (ARCHITECTURE.md §4, "the menu shows what the role and the
+campaigns allow")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from core.access import is_admin
+from core.roles import Role
+
+ALL_ROLES = frozenset(Role.values)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    section: str
+    label: str
+    url_name: str
+    icon: str
+    roles: frozenset[str] = ALL_ROLES
+    module: str | None = None  # shown only to members of a campaign of this module
+    order: int = 100
+
+
+_entries: dict[str, MenuEntry] = {}
+
+
+def register(entry: MenuEntry) -> None:
+    _entries[entry.url_name] = entry
+
+
+def entries_for(user) -> list[dict]:
+    """The sections and entries ``user`` sees, in order, with resolved URLs."""
+    if not (user and user.is_authenticated):
+        return []
+    admin = is_admin(user)
+    modules = user.modules() if any(e.module for e in _entries.values()) else set()
+    sections: dict[str, list[dict]] = {}
+    for entry in sorted(_entries.values(), key=lambda e: (e.order, e.label)):
+        if not admin and user.role not in entry.roles:
+            continue
+        if entry.module and not admin and entry.module not in modules:
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        sections.setdefault(entry.section, []).append(
+            {"label": entry.label, "url": url, "icon": entry.icon, "url_name": entry.url_name}
+        )
+    return [{"title": title, "entries": items} for title, items in sections.items()]
+
+
+def register_core_entries() -> None:
+    team_roles = frozenset({Role.SUPERVISOR})
+    for entry in (
+        MenuEntry("General", "Inicio", "core:home", "bi-house", order=0),
+        MenuEntry("General", "Mis seguimientos", "core:follow_up_list", "bi-list-check", order=10),
+        MenuEntry("General", "Calendario", "core:follow_up_calendar", "bi-calendar3", order=11),
+        MenuEntry("General", "Notificaciones", "core:notification_list", "bi-bell", order=12),
+        MenuEntry("General", "Campañas", "core:campaign_list", "bi-megaphone", order=20),
+        MenuEntry("Equipo", "Mi equipo", "core:team", "bi-people", roles=team_roles, order=30),
+        MenuEntry("Equipo", "Enviar aviso", "core:notice_send", "bi-broadcast", roles=team_roles, order=31),
+        MenuEntry("Administración", "Usuarios", "core:user_list", "bi-person-gear", roles=frozenset(), order=90),
+        MenuEntry("Administración", "Actividad", "core:activity", "bi-activity", roles=frozenset(), order=91),
+        MenuEntry("Administración", "Admin Django", "admin:index", "bi-tools", roles=frozenset(), order=99),
+    ):
+        register(entry)

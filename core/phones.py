@@ -1,0 +1,185 @@
+"""Phone numbers as people (and spreadsheets) write them, normalised to E.164.
+
+Everything goes through ``phonenumbers``; this module only deals with what reaches it from
+imports and forms: Excel numeric cells, invisible characters, ``tel:`` URIs, and the
+campaign's country as the default region. Invalid numbers are reported, never kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
+
+FALLBACK_REGION = "CR"
+
+_NUMBER_TYPES = {
+    PhoneNumberType.FIXED_LINE: "fixed_line",
+    PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+    PhoneNumberType.TOLL_FREE: "toll_free",
+    PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    PhoneNumberType.SHARED_COST: "shared_cost",
+    PhoneNumberType.VOIP: "voip",
+    PhoneNumberType.PERSONAL_NUMBER: "personal_number",
+    PhoneNumberType.PAGER: "pager",
+    PhoneNumberType.UAN: "uan",
+    PhoneNumberType.VOICEMAIL: "voicemail",
+}
+
+_PARSE_ERRORS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "código de país desconocido",
+    NumberParseException.NOT_A_NUMBER: "no es un número de teléfono",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "demasiado corto",
+    NumberParseException.TOO_SHORT_NSN: "demasiado corto",
+    NumberParseException.TOO_LONG: "demasiado largo",
+}
+
+_LENGTH_ERRORS = {
+    ValidationResult.TOO_SHORT: "demasiado corto",
+    ValidationResult.TOO_LONG: "demasiado largo",
+    ValidationResult.INVALID_LENGTH: "longitud incorrecta",
+    ValidationResult.INVALID_COUNTRY_CODE: "código de país desconocido",
+}
+
+# Spaces that survive copy-paste from web pages and Word (NBSP, narrow NBSP, figure space) and
+# characters that are invisible but break parsing (zero-width space/joiners, BOM from CSV files).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u3000"), " ") | dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None
+)
+# A float cell saved to CSV as text: "88881234.0" or "5.0688881234E+10".
+_EXCEL_NUMBER = re.compile(r"\d{6,}\.0|\d(\.\d+)?[eE]\+?\d{1,2}")
+
+
+class InvalidPhone(ValueError):
+    """A value that cannot be turned into a valid phone number; the message is in Spanish."""
+
+
+@dataclass(frozen=True)
+class ParsedPhone:
+    raw: str
+    e164: str = ""
+    national_digits: str = ""
+    display: str = ""
+    region: str = ""
+    number_type: str = "unknown"
+    valid: bool = False
+    error: str = ""
+    extension: str = ""
+    country_code: int = 0
+
+
+def default_region() -> str:
+    # Read lazily so this module works (and is testable) before Django settings are configured.
+    try:
+        from django.conf import settings
+
+        return (getattr(settings, "DEFAULT_PHONE_REGION", "") or FALLBACK_REGION).upper()
+    except Exception:  # ImproperlyConfigured, or Django not installed at all
+        return FALLBACK_REGION
+
+
+def _to_text(value) -> str | None:
+    """The value as text; ``None`` when it cannot be a phone number at all (dates, fractions…)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):  # bool is an int subclass; True is not a phone number
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        # Excel turns long digit strings into floats (5.0688881234E10); empty cells read as NaN.
+        try:
+            if value != value:
+                return ""
+            if value != int(value):
+                return None
+            return str(int(value))
+        except (OverflowError, ValueError, InvalidOperation):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.translate(_INVISIBLE).strip()
+    if _EXCEL_NUMBER.fullmatch(text):
+        text = str(int(Decimal(text)))
+    if text[:4].lower() == "tel:":
+        # phonenumbers only accepts RFC 3966 URIs in full; a bare "tel:8888-1234" is still a number.
+        text = text[4:].replace(";ext=", " ext ").split(";")[0].strip()
+    return text
+
+
+def parse_phone(value, region: str | None = None) -> ParsedPhone:
+    """Parse ``value`` with ``region`` (default: settings) for numbers written without a country code.
+
+    Never raises: problems come back as ``valid=False`` with a Spanish ``error``.
+    """
+    region = (region or default_region()).strip().upper()
+    raw = "" if value is None else str(value)
+    text = _to_text(value)
+    if text is None:
+        return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: «{raw}» no es un teléfono")
+    if not re.search(r"\d", text):
+        if not text:
+            return ParsedPhone(raw=raw, region=region, error="Número vacío")
+        return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: {text} no tiene dígitos")
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        reason = _PARSE_ERRORS.get(exc.error_type, "formato no reconocido")
+        return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: {text} ({reason})")
+    if not phonenumbers.is_valid_number(number):
+        possible = phonenumbers.is_possible_number_with_reason(number)
+        reason = _LENGTH_ERRORS.get(possible, "no existe ese rango de números")
+        return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: {text} ({reason})")
+
+    number_region = phonenumbers.region_code_for_number(number) or region
+    # Agents read numbers of the campaign's own country the local way; foreign ones need the +CC.
+    style = PhoneNumberFormat.NATIONAL if number_region == region else PhoneNumberFormat.INTERNATIONAL
+    return ParsedPhone(
+        raw=raw,
+        e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        national_digits=phonenumbers.national_significant_number(number),
+        display=phonenumbers.format_number(number, style),
+        region=number_region,
+        number_type=_NUMBER_TYPES.get(phonenumbers.number_type(number), "unknown"),
+        valid=True,
+        extension=number.extension or "",
+        country_code=number.country_code,
+    )
+
+
+def normalize_phone(value, region: str | None = None) -> str:
+    """E.164 form of ``value`` (``+50688881234``); raises ``InvalidPhone`` when it is not valid."""
+    parsed = parse_phone(value, region)
+    if not parsed.valid:
+        raise InvalidPhone(parsed.error)
+    return parsed.e164
+
+
+def validate_phone(value) -> None:
+    """Django field validator, using the project's default region."""
+    from django.core.exceptions import ValidationError
+
+    parsed = parse_phone(value)
+    if not parsed.valid:
+        raise ValidationError(parsed.error, code="invalid_phone")
+
+
+def dial_string(e164: str, *, region: str, prefix: str = "") -> str:
+    """Digits the softphone dials from ``region``: national significant number for local numbers,
+    ``00`` + country code + number for foreign ones, after an optional outside-line ``prefix``.
+    """
+    parsed = parse_phone(e164, region)
+    if not parsed.valid:
+        raise InvalidPhone(parsed.error)
+    # Compare country codes, not regions: a number of another region sharing the code (the +1 NANP
+    # territories) is still reached without the international prefix.
+    if parsed.country_code == phonenumbers.country_code_for_region(region.upper()):
+        digits = parsed.national_digits
+    else:
+        # The trunks take the ITU "00" prefix; carriers' own prefixes (Colombia's 009…) are not used.
+        digits = "00" + parsed.e164[1:]
+    return f"{prefix}{digits}"
