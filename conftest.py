@@ -14,6 +14,12 @@ from core.testing.factories import TEST_PASSWORD, CampaignFactory, MembershipFac
 ROLE_FIXTURES = ["agente", "supervisor", "backoffice", "calidad", "admin"]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher costs ~0.3 s a user; tests create dozens.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def campaign(db):
     return CampaignFactory(name="Cobranza CR", module=Module.CARTERA)

@@ -26,12 +26,12 @@ POSTGRES_SUFFIX = ".dump"
 # Only files named like this are ever pruned: crm-YYYYmmdd-HHMMSS[-N].sqlite3 / .dump
 BACKUP_NAME_RE = re.compile(r"^crm-\d{8}-\d{6}(?:-\d+)?\.(?:sqlite3|dump)$")
 _MAGIC = {"sqlite": b"SQLite format 3\x00", "postgresql": b"PGDMP"}
-_KIND_LABEL = {"sqlite": "an SQLite database", "postgresql": "a PostgreSQL dump (pg_dump --format=custom)"}
+_KIND_LABEL = {"sqlite": "una base de datos SQLite", "postgresql": "un volcado de PostgreSQL (pg_dump --format=custom)"}
 _SUFFIX = {"sqlite": SQLITE_SUFFIX, "postgresql": POSTGRES_SUFFIX}
 
 
 class BackupError(Exception):
-    """A backup or restore could not be done; the message says why and what to do."""
+    """A backup or restore could not be done; the message (Spanish, for the operator) says why."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class BackupResult:
 def _vendor(using: str) -> str:
     vendor = connections[using].vendor
     if vendor not in _MAGIC:
-        raise BackupError(f"Backups support SQLite and PostgreSQL, not {vendor!r}.")
+        raise BackupError(f"Los respaldos funcionan con SQLite y PostgreSQL, no con {vendor!r}.")
     return vendor
 
 
@@ -60,7 +60,7 @@ def _writable_directory(directory) -> Path:
         with tempfile.NamedTemporaryFile(dir=path, prefix=".crm-probe-"):
             pass
     except OSError as exc:
-        raise BackupError(f"Backup directory {path} is not writable: {exc}") from exc
+        raise BackupError(f"No se puede escribir en el directorio de respaldos {path}: {exc}") from exc
     return path
 
 
@@ -78,8 +78,8 @@ def _find_tool(name: str) -> str:
     tool = shutil.which(name)
     if not tool:
         raise BackupError(
-            f"{name} was not found in PATH. Install the PostgreSQL client tools (Debian: "
-            f"`apt-get install postgresql-client`), the same major version as the server or newer."
+            f"No se encontró {name} en el PATH. Instale las herramientas cliente de PostgreSQL (Debian: "
+            f"`apt-get install postgresql-client`), de la misma versión mayor que el servidor o posterior."
         )
     return tool
 
@@ -108,8 +108,8 @@ def _pg_args(using: str) -> tuple[list[str], dict]:
 def _run(command: list[str], env: dict) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip() or f"exit status {result.returncode}"
-        raise BackupError(f"{Path(command[0]).name} failed: {detail}")
+        detail = (result.stderr or result.stdout).strip() or f"código de salida {result.returncode}"
+        raise BackupError(f"{Path(command[0]).name} falló: {detail}")
 
 
 def _backup_sqlite(using: str, destination: Path) -> None:
@@ -146,7 +146,7 @@ def backup_database(*, directory=None, keep_days=None, using: str = DEFAULT_DB_A
             _backup_postgresql(using, partial)
         os.replace(partial, target)
     except sqlite3.Error as exc:
-        raise BackupError(f"SQLite backup failed: {exc}") from exc
+        raise BackupError(f"Falló el respaldo de SQLite: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
     keep = settings.BACKUP_RETENTION_DAYS if keep_days is None else keep_days
@@ -162,7 +162,7 @@ def prune_backups(*, directory=None, keep_days=None, now: datetime | None = None
     """
     keep = settings.BACKUP_RETENTION_DAYS if keep_days is None else int(keep_days)
     if keep < 0:
-        raise BackupError(f"keep_days must be 0 (keep everything) or a positive number of days, not {keep}.")
+        raise BackupError(f"keep_days debe ser 0 (conservar todo) o un número positivo de días, no {keep}.")
     folder = backup_directory(directory)
     if keep == 0 or not folder.is_dir():
         return []
@@ -198,13 +198,13 @@ def check_backup_file(path, *, using: str = DEFAULT_DB_ALIAS) -> Path:
     vendor = _vendor(using)
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"Backup file not found: {path}")
+        raise BackupError(f"No existe el archivo de respaldo: {path}")
     kind = backup_kind(path)
     if kind is None:
-        raise BackupError(f"{path} is not a CRM backup: expected {_KIND_LABEL[vendor]}.")
+        raise BackupError(f"{path} no es un respaldo del CRM: se esperaba {_KIND_LABEL[vendor]}.")
     if kind != vendor:
         raise BackupError(
-            f"{path} is {_KIND_LABEL[kind]}, but the database is {vendor}: it needs {_KIND_LABEL[vendor]}."
+            f"{path} es {_KIND_LABEL[kind]}, pero la base de datos es {vendor}: se necesita {_KIND_LABEL[vendor]}."
         )
     return path
 
@@ -219,7 +219,7 @@ def _restore_sqlite(using: str, path: Path) -> None:
     try:
         source.backup(connection.connection)
     except sqlite3.Error as exc:
-        raise BackupError(f"SQLite restore failed: {exc}") from exc
+        raise BackupError(f"Falló la restauración de SQLite: {exc}") from exc
     finally:
         source.close()
     # Reconnect so the connection's init_command (WAL, synchronous) applies to the restored file.

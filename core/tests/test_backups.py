@@ -116,17 +116,17 @@ def test_backup_command(tmp_path):
     call_command("backup_db", directory=str(tmp_path), keep_days=7, stdout=out)
     written = [p for p in tmp_path.iterdir() if p.suffix == engine_suffix() and p != old]
     assert len(written) == 1
-    assert f"Backup written: {written[0]}" in out.getvalue()
-    assert "Removed 1 backup(s) older than 7 day(s)." in out.getvalue()
+    assert f"Respaldo escrito: {written[0]}" in out.getvalue()
+    assert "Se borraron 1 respaldo(s) de más de 7 día(s)." in out.getvalue()
     assert not old.exists()
 
 
 def test_backup_to_unwritable_directory(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    with pytest.raises(BackupError, match="not writable"):
+    with pytest.raises(BackupError, match="No se puede escribir"):
         backup_database(directory=blocker / "backups")
-    with pytest.raises(CommandError, match="not writable"):
+    with pytest.raises(CommandError, match="No se puede escribir"):
         call_command("backup_db", directory=str(blocker / "backups"))
 
 
@@ -138,15 +138,15 @@ def test_restore_command(tmp_path, settings, monkeypatch):
     CampaignFactory(name="Se perderá")
 
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
-    with pytest.raises(CommandError, match="cancelled"):
+    with pytest.raises(CommandError, match="cancelada"):
         call_command("restore_db", str(backup))
     assert Campaign.objects.filter(name="Se perderá").exists()
 
     out = StringIO()
-    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    monkeypatch.setattr("builtins.input", lambda prompt: "sí")
     call_command("restore_db", str(backup), stdout=out)
     assert counts() == before
-    assert "restored from" in out.getvalue()
+    assert "restaurada desde" in out.getvalue()
     # The data as it was before the restore was saved first.
     assert len(list((tmp_path / "safety").glob(f"crm-*{engine_suffix()}"))) == 1
 
@@ -156,9 +156,9 @@ def test_restore_command(tmp_path, settings, monkeypatch):
 
 
 def test_restore_refuses_missing_file(tmp_path):
-    with pytest.raises(BackupError, match="not found"):
+    with pytest.raises(BackupError, match="No existe el archivo"):
         restore_database(path=tmp_path / "crm-20200101-000000.sqlite3")
-    with pytest.raises(CommandError, match="not found"):
+    with pytest.raises(CommandError, match="No existe el archivo"):
         call_command("restore_db", str(tmp_path / "nada.dump"), interactive=False)
 
 
@@ -167,14 +167,14 @@ def test_restore_refuses_wrong_kind(tmp_path):
     other = b"PGDMP\x01\x0e\x00" if connection.vendor == "sqlite" else b"SQLite format 3\x00" + b"\x00" * 84
     wrong = tmp_path / "crm-20200101-000000.other"
     wrong.write_bytes(other + b"\x00" * 100)
-    with pytest.raises(BackupError, match=f"but the database is {connection.vendor}"):
+    with pytest.raises(BackupError, match=f"pero la base de datos es {connection.vendor}"):
         restore_database(path=wrong)
-    with pytest.raises(CommandError, match="but the database is"):
+    with pytest.raises(CommandError, match="pero la base de datos es"):
         call_command("restore_db", str(wrong), interactive=False)
 
     garbage = tmp_path / "crm-20200101-000000.sqlite3"
     garbage.write_text("esto no es un respaldo")
-    with pytest.raises(BackupError, match="not a CRM backup"):
+    with pytest.raises(BackupError, match="no es un respaldo del CRM"):
         check_backup_file(garbage)
     assert Campaign.objects.filter(name="Intacta").exists()
 
@@ -183,5 +183,5 @@ def test_pg_dump_missing_is_reported(tmp_path, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("pg_dump is only used with PostgreSQL")
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(BackupError, match="pg_dump was not found"):
+    with pytest.raises(BackupError, match="No se encontró pg_dump"):
         backup_database(directory=tmp_path)

@@ -8,22 +8,24 @@ from core.backups import BackupError, backup_database, human_size
 
 class Command(BaseCommand):
     help = (
-        "Back up the database (SQLite: online copy; PostgreSQL: pg_dump --format=custom) into "
-        "BACKUP_DIR as crm-YYYYmmdd-HHMMSS.sqlite3/.dump, then delete backups older than the retention."
+        "Respalda la base de datos (SQLite: copia en línea; PostgreSQL: pg_dump --format=custom) en "
+        "BACKUP_DIR como crm-AAAAmmdd-HHMMSS.sqlite3/.dump y borra los respaldos más antiguos que la retención."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dir", dest="directory", help="Directory to write to (default: settings.BACKUP_DIR).")
+        parser.add_argument("--dir", dest="directory", help="Directorio de destino (por omisión: BACKUP_DIR).")
         parser.add_argument(
             "--keep-days",
             type=int,
-            help="Delete backups older than this many days; 0 keeps all (default: BACKUP_RETENTION_DAYS).",
+            help="Borra los respaldos de más de N días; 0 los conserva todos (por omisión: BACKUP_RETENTION_DAYS).",
         )
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default: default).")
+        parser.add_argument(
+            "--database", default=DEFAULT_DB_ALIAS, help="Alias de la base de datos (por omisión: default)."
+        )
 
     def handle(self, *args, directory=None, keep_days=None, database=DEFAULT_DB_ALIAS, **options):
         if keep_days is not None and keep_days < 0:
-            raise CommandError("--keep-days must be 0 (keep everything) or a positive number of days.")
+            raise CommandError("--keep-days debe ser 0 (conservar todo) o un número positivo de días.")
         try:
             result = backup_database(directory=directory, keep_days=keep_days, using=database)
         except BackupError as exc:
@@ -31,11 +33,11 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         if verbosity < 1:
             return
-        self.stdout.write(self.style.SUCCESS(f"Backup written: {result.path} ({human_size(result.size)})"))
+        self.stdout.write(self.style.SUCCESS(f"Respaldo escrito: {result.path} ({human_size(result.size)})"))
         if result.keep_days:
-            self.stdout.write(f"Removed {len(result.removed)} backup(s) older than {result.keep_days} day(s).")
+            self.stdout.write(f"Se borraron {len(result.removed)} respaldo(s) de más de {result.keep_days} día(s).")
         else:
-            self.stdout.write("Retention disabled (--keep-days 0): no backups removed.")
+            self.stdout.write("Retención desactivada (--keep-days 0): no se borró ningún respaldo.")
         if verbosity > 1:
             for path in result.removed:
-                self.stdout.write(f"  removed {path}")
+                self.stdout.write(f"  borrado {path}")

@@ -8,28 +8,30 @@ from core.backups import BackupError, backup_database, check_backup_file, human_
 
 class Command(BaseCommand):
     help = (
-        "Restore the database from a backup written by backup_db (SQLite: .sqlite3 file; "
-        "PostgreSQL: .dump file, via pg_restore --clean --if-exists --no-owner). "
-        "Everything written since that backup is lost. Stop the web and worker processes first."
+        "Restaura la base de datos desde un respaldo de backup_db (SQLite: archivo .sqlite3; "
+        "PostgreSQL: archivo .dump, con pg_restore --clean --if-exists --no-owner). "
+        "Se pierde todo lo escrito después del respaldo. Detenga antes el servidor web y el worker."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="The backup file to restore.")
+        parser.add_argument("path", help="Archivo de respaldo a restaurar.")
         parser.add_argument(
             "--yes",
             "--noinput",
             "--no-input",
             action="store_false",
             dest="interactive",
-            help="Do not ask for confirmation.",
+            help="No pedir confirmación.",
         )
         parser.add_argument(
             "--no-backup-first",
             action="store_false",
             dest="backup_first",
-            help="Skip the safety backup of the current database taken before restoring.",
+            help="No tomar el respaldo de seguridad de los datos actuales antes de restaurar.",
         )
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default: default).")
+        parser.add_argument(
+            "--database", default=DEFAULT_DB_ALIAS, help="Alias de la base de datos (por omisión: default)."
+        )
 
     def handle(self, *args, path, interactive=True, backup_first=True, database=DEFAULT_DB_ALIAS, **options):
         try:
@@ -39,19 +41,20 @@ class Command(BaseCommand):
         name = connections[database].settings_dict["NAME"]
         if interactive:
             self.stdout.write(
-                self.style.WARNING(f"This replaces ALL data in database {name} with the backup {backup}.")
+                self.style.WARNING(f"Esto reemplaza TODOS los datos de la base {name} por el respaldo {backup}.")
             )
             try:
-                answer = input("Type 'yes' to continue: ")
+                answer = input("Escriba «si» para continuar: ")
             except EOFError:
                 answer = ""
-            if answer.strip().lower() != "yes":
-                raise CommandError("Restore cancelled (pass --yes to skip the confirmation).")
+            if answer.strip().lower() not in {"si", "sí", "yes"}:
+                raise CommandError("Restauración cancelada (use --yes para no pedir confirmación).")
         try:
             if backup_first:
                 safety = backup_database(keep_days=0, using=database)
-                self.stdout.write(f"Safety backup of the current data: {safety.path} ({human_size(safety.size)})")
+                size = human_size(safety.size)
+                self.stdout.write(f"Respaldo de seguridad de los datos actuales: {safety.path} ({size})")
             restore_database(path=backup, using=database)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Database {name} restored from {backup}."))
+        self.stdout.write(self.style.SUCCESS(f"Base de datos {name} restaurada desde {backup}."))

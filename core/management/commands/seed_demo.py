@@ -10,6 +10,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.stdout.write("Datos de demostración:")
         demo.run_all(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Usuarios de demostración (contraseña: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Usuarios de demostración (contraseña: {DEMO_PASSWORD}):"))
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role.label}")

@@ -1,0 +1,318 @@
+"""Home and notification list under concurrent sessions, against the ASGI server (uvicorn).
+
+For SQLite (a fresh temp file) and PostgreSQL (database ``crm_bench``, created and dropped here;
+skipped with the reason when the server is unreachable):
+
+1. migrate and seed a bench database (``home_data.py seed``: 5 supervisors, 50 agents, one
+   campaign, 30 notifications and 20 follow-ups each);
+2. count the queries of ``/`` and ``/notificaciones/`` for an agent and a supervisor in-process
+   (``home_data.py queries``); the budget is QUERY_BUDGET per page;
+3. start uvicorn (2 workers) on a free 127.0.0.1 port, log the 50 agents in through the real
+   login form, and have each session loop GET on one page at a time: WARMUP seconds unrecorded,
+   then DURATION seconds recorded. Reports requests, requests/s, p50/p95/p99 and errors (any
+   answer other than 200, or a transport error).
+
+Fails when a page goes over the query budget, a request errors or a step breaks.
+BENCH_SESSIONS, BENCH_WARMUP and BENCH_DURATION override the defaults (for quick trial runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import home_data  # noqa: E402  (sibling helper, importable once bench/ is on the path)
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "home.json"
+SESSIONS = min(int(os.environ.get("BENCH_SESSIONS", "50")), home_data.AGENTS)
+WARMUP = float(os.environ.get("BENCH_WARMUP", "3"))
+DURATION = float(os.environ.get("BENCH_DURATION", "20"))
+QUERY_BUDGET = 10
+WORKERS = 2
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "crm_bench"
+PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class BenchError(Exception):
+    pass
+
+
+def bench_env(tmp: Path) -> dict[str, str]:
+    """A clean environment: nothing from the caller's shell or .env reaches the app."""
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
+    env.update(
+        CRM_ENV_FILE="/dev/null",
+        DJANGO_SETTINGS_MODULE="crm.settings",
+        SECRET_KEY="bench",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
+        MEDIA_ROOT=str(tmp / "media"),
+        BACKUP_DIR=str(tmp / "backups"),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def run_step(args: list[str], env: dict[str, str], timeout: float = 900) -> str:
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise BenchError(f"`{' '.join(args[1:])}` falló ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def django_json(command: str, env: dict[str, str]) -> dict:
+    out = run_step([sys.executable, str(ROOT / "bench" / "home_data.py"), command], env)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def pg_create() -> str | None:
+    """Create an empty bench database; the reason to skip PostgreSQL when that is impossible."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        return f"psycopg no está instalado ({exc})"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_DB}")
+    except psycopg.Error as exc:
+        return f"PostgreSQL no disponible en {PG_ADMIN_URL}: {str(exc).strip()}"
+    return None
+
+
+def pg_drop() -> None:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    except psycopg.Error as exc:
+        print(f"  aviso: no se pudo borrar la base {PG_DB}: {exc}")
+
+
+# --- Server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    uvicorn = ROOT / ".venv" / "bin" / "uvicorn"
+    command = [str(uvicorn)] if uvicorn.exists() else [sys.executable, "-m", "uvicorn"]
+    command += ["crm.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(WORKERS), "--lifespan", "off", "--log-level", "warning"]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline, healthy = time.monotonic() + 60, 0
+    while healthy < 4:  # a few answers in a row, so both workers are likely up
+        if server.poll() is not None:
+            raise BenchError(f"uvicorn terminó ({server.returncode}):\n{tail(log_path)}")
+        if time.monotonic() > deadline:
+            stop_server(server)
+            raise BenchError(f"/health/ no respondió 200 en 60 s:\n{tail(log_path)}")
+        try:
+            ok = httpx.get(f"http://127.0.0.1:{port}/health/", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        healthy = healthy + 1 if ok else 0
+        time.sleep(0.2 if ok else 0.5)
+    return server, port
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def tail(path: Path, chars: int = 3000) -> str:
+    return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+
+# --- Load -----------------------------------------------------------------------------------
+
+
+async def login(client: httpx.AsyncClient, username: str) -> None:
+    form = await client.get("/login/")
+    token = CSRF_RE.search(form.text)
+    if form.status_code != 200 or not token:
+        raise BenchError(f"{username}: GET /login/ respondió {form.status_code} sin token CSRF")
+    data = {"username": username, "password": home_data.PASSWORD, "csrfmiddlewaretoken": token.group(1)}
+    answer = await client.post("/login/", data=data, headers={"Referer": f"{client.base_url}login/"})
+    if answer.status_code != 302 or answer.headers.get("location") != "/":
+        raise BenchError(f"{username}: el login respondió {answer.status_code} {answer.headers.get('location')}")
+
+
+async def hammer(client: httpx.AsyncClient, url: str, record_from: float, until: float, out: dict) -> None:
+    """Loop GET ``url`` until ``until``; record the requests that start after ``record_from``."""
+    while (started := time.perf_counter()) < until:
+        try:
+            response = await client.get(url)
+            ok = response.status_code == 200
+            status = str(response.status_code)
+        except httpx.HTTPError as exc:
+            ok, status = False, type(exc).__name__
+        finished = time.perf_counter()
+        if started < record_from:
+            continue
+        out["last"] = max(out["last"], finished)
+        if ok:
+            out["latencies"].append(finished - started)
+        else:
+            out["errors"][status] = out["errors"].get(status, 0) + 1
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)] if ordered else float("nan")
+
+
+async def run_load(port: int) -> dict:
+    base = f"http://127.0.0.1:{port}/"
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for _ in range(SESSIONS)]
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(login(c, home_data.agent_username(i + 1)) for i, c in enumerate(clients)))
+        results = {"login_s": round(time.perf_counter() - started, 1), "pages": {}}
+        for page, url in home_data.PAGES.items():
+            out = {"latencies": [], "errors": {}, "last": 0.0}
+            record_from = time.perf_counter() + WARMUP
+            cpu = time.process_time()
+            await asyncio.gather(*(hammer(c, url, record_from, record_from + DURATION, out) for c in clients))
+            elapsed = max(out["last"] - record_from, 1e-9)
+            ordered = sorted(out["latencies"])
+            errors = sum(out["errors"].values())
+            results["pages"][page] = {
+                "url": url,
+                "requests": len(ordered) + errors,
+                "rps": round((len(ordered) + errors) / elapsed, 1),
+                "p50_ms": round(percentile(ordered, 50) * 1000, 1),
+                "p95_ms": round(percentile(ordered, 95) * 1000, 1),
+                "p99_ms": round(percentile(ordered, 99) * 1000, 1),
+                "errors": errors,
+                "error_kinds": out["errors"],
+                "client_cpu_pct": round(100 * (time.process_time() - cpu) / (elapsed + WARMUP), 1),
+            }
+        return results
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+
+
+# --- One database, then all -----------------------------------------------------------------
+
+
+def bench_database(name: str, env: dict[str, str], tmp: Path) -> tuple[dict, list[str]]:
+    failures = []
+    run_step([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    seeded = django_json("seed", env)
+    print(f"  datos: {seeded}")
+    queries = django_json("queries", env)
+    for label, info in queries.items():
+        over = info["count"] > QUERY_BUDGET
+        flag = "  ¡SOBRE EL PRESUPUESTO!" if over else ""
+        print(f"  consultas {label:<26} {info['count']:>3}  (HTTP {info['status'][1]}){flag}")
+        if over or info["status"] != [200, 200]:
+            failures.append(f"{name}: {label} hace {info['count']} consultas (HTTP {info['status']})")
+            for sql in info["queries"]:
+                print(f"      {sql}")
+    server = None
+    try:
+        server, port = start_server(env, tmp / "uvicorn.log")
+        load = asyncio.run(run_load(port))
+    except BaseException:
+        if log := tail(tmp / "uvicorn.log"):
+            print(f"  registro de uvicorn:\n{log}")
+        raise
+    finally:
+        if server is not None:
+            stop_server(server)
+    print(f"  login de {SESSIONS} sesiones: {load['login_s']} s")
+    for page, fig in load["pages"].items():
+        if fig["errors"]:
+            failures.append(f"{name}: {page} con {fig['errors']} errores {fig['error_kinds']}")
+    return {"seed": seeded, "queries": {k: v["count"] for k, v in queries.items()}, **load}, failures
+
+
+def print_table(results: dict) -> None:
+    print(f"\nbench_home · {SESSIONS} sesiones · {WORKERS} workers uvicorn · {DURATION:g} s por página")
+    head = f"{'peticiones':>11}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errores':>9}"
+    print(f"{'base':<11}{'página':<16}{head}")
+    for db, res in results.items():
+        if "skipped" in res or "pages" not in res:
+            print(f"{db:<11}{'omitida: ' + res.get('skipped', 'falló'):<40}")
+            continue
+        for f in res["pages"].values():
+            print(
+                f"{db:<11}{f['url']:<16}{f['requests']:>11}{f['rps']:>9}"
+                f"{f['p50_ms']:>9}{f['p95_ms']:>9}{f['p99_ms']:>9}{f['errors']:>9}"
+            )
+
+
+def main() -> int:
+    results, failures = {}, []
+    for name in ("SQLite", "PostgreSQL"):
+        print(f"\n== bench_home · {name} ==")
+        tmp = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+        env, pg_created = bench_env(tmp), False
+        try:
+            if name == "SQLite":
+                env["SQLITE_PATH"] = str(tmp / "bench.sqlite3")
+            else:
+                reason = pg_create()
+                if reason:
+                    print(f"  se omite PostgreSQL: {reason}")
+                    results[name] = {"skipped": reason}
+                    continue
+                pg_created = True
+                env["DATABASE_URL"] = PG_BENCH_URL
+            results[name], db_failures = bench_database(name, env, tmp)
+            failures += db_failures
+        except (BenchError, httpx.HTTPError, subprocess.SubprocessError, OSError, json.JSONDecodeError) as exc:
+            print(f"  ERROR: {exc}")
+            results[name] = {"error": str(exc)[:500]}
+            failures.append(f"{name}: {str(exc).splitlines()[0]}")
+        finally:
+            if pg_created:
+                pg_drop()
+            shutil.rmtree(tmp, ignore_errors=True)
+    print_table(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "sessions": SESSIONS, "warmup_s": WARMUP}
+    RESULTS.write_text(json.dumps({**meta, "duration_s": DURATION, "results": results}, indent=2))
+    for failure in failures:
+        print(f"FALLO: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
