@@ -48,10 +48,11 @@ def check_storage() -> None:
 
 
 def check_tasks() -> None:
-    from django_tasks import default_task_backend
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db import DatabaseBackend
 
-    backend = default_task_backend
-    if backend.__class__.__name__ == "DatabaseBackend":
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if isinstance(backend, DatabaseBackend):
         from django_tasks_db.models import DBTaskResult
 
         DBTaskResult.objects.exists()

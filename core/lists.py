@@ -25,7 +25,10 @@ class FilteredListView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.filterset = self.get_filterset()
-        queryset = self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset.none()
+        # An unbound filterset (no query string) lists everything; a bound one with errors lists
+        # nothing and shows the errors next to the fields.
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        queryset = self.filterset.qs if valid else self.filterset.queryset.none()
         if request.GET.get("export") == "xlsx" and self.export_columns:
             return xlsx_response(
                 filename=self.export_name, title=self.export_name, columns=self.export_columns, rows=queryset.iterator()

@@ -205,11 +205,11 @@ def browser(chromium_executable):
 
 @pytest.fixture
 def new_context(browser, e2e_server) -> Iterator[Callable]:
-    """``new_context()`` → a fresh browser context (own cookies) at 1366×768, closed after the test."""
+    """``new_context(**options)`` → a fresh browser context (own cookies) at 1366×768, closed after the test."""
     contexts = []
 
-    def _new_context():
-        context = browser.new_context(base_url=e2e_server, viewport=VIEWPORT, locale="es-CR")
+    def _new_context(**options):
+        context = browser.new_context(base_url=e2e_server, viewport=VIEWPORT, locale="es-CR", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context
@@ -247,3 +247,26 @@ def login(e2e_server) -> Callable:
         return page
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def _session_states(e2e_server) -> dict[str, dict]:
+    return {}
+
+
+@pytest.fixture
+def logged_in_page(new_context, login, _session_states) -> Callable:
+    """``logged_in_page(username)`` → a new page already signed in as ``username``.
+
+    For tests about what a signed-in user sees rather than about signing in: each user logs in
+    through the form once per session and later contexts reuse that session's cookies.
+    """
+
+    def _page(username: str):
+        if username not in _session_states:
+            context = new_context()
+            login(context, username)
+            _session_states[username] = context.storage_state()
+        return new_context(storage_state=_session_states[username]).new_page()
+
+    return _page

@@ -148,9 +148,10 @@ def test_admin_home(new_context, login, screenshot_dir):
         ("admin", "/actividad/"),
     ],
 )
-def test_layout_fits_1366x768(new_context, login, username, path):
-    page = login(new_context(), username)
+def test_layout_fits_1366x768(logged_in_page, username, path):
+    page = logged_in_page(username)
     page.goto(path)
+    expect(page.locator("[data-testid=user-menu]")).to_be_visible()  # signed in, not bounced to login
     page.wait_for_load_state("load")
 
     assert page.viewport_size == {"width": 1366, "height": 768}
