@@ -14,6 +14,10 @@ skipped with the reason when the server is unreachable):
 
 Fails when a page goes over the query budget, a request errors or a step breaks.
 BENCH_SESSIONS, BENCH_WARMUP and BENCH_DURATION override the defaults (for quick trial runs).
+
+PostgreSQL runs with CONN_MAX_AGE=0 (BENCH_CONN_MAX_AGE to change it): under ASGI each request
+runs in its own thread, so persistent connections are never reused and pile up until the server
+refuses clients ("too many clients already"); Django's docs advise CONN_MAX_AGE=0 under ASGI.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -46,6 +51,8 @@ WORKERS = 2
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "crm_bench"
 PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+PG_CONN_MAX_AGE = os.environ.get("BENCH_CONN_MAX_AGE", "0")
+MARKER = home_data.MARKER.encode()
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -112,6 +119,22 @@ def pg_drop() -> None:
         print(f"  aviso: no se pudo borrar la base {PG_DB}: {exc}")
 
 
+class PgConnectionPeak(threading.Thread):
+    """Samples how many connections the bench database has open, four times a second."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak, self.stop = 0, threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            while not self.stop.wait(0.25):
+                sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
+                self.peak = max(self.peak, conn.execute(sql, [PG_DB]).fetchone()[0])
+
+
 # --- Server ---------------------------------------------------------------------------------
 
 
@@ -171,6 +194,9 @@ async def login(client: httpx.AsyncClient, username: str) -> None:
     answer = await client.post("/login/", data=data, headers={"Referer": f"{client.base_url}login/"})
     if answer.status_code != 302 or answer.headers.get("location") != "/":
         raise BenchError(f"{username}: el login respondió {answer.status_code} {answer.headers.get('location')}")
+    home = await client.get("/")
+    if home.status_code != 200 or MARKER not in home.content:
+        raise BenchError(f"{username}: tras el login / respondió {home.status_code} sin sus notificaciones")
 
 
 async def hammer(client: httpx.AsyncClient, url: str, record_from: float, until: float, out: dict) -> None:
@@ -178,8 +204,8 @@ async def hammer(client: httpx.AsyncClient, url: str, record_from: float, until:
     while (started := time.perf_counter()) < until:
         try:
             response = await client.get(url)
-            ok = response.status_code == 200
-            status = str(response.status_code)
+            ok = response.status_code == 200 and MARKER in response.content
+            status = str(response.status_code) if response.status_code != 200 else "200 sin contenido"
         except httpx.HTTPError as exc:
             ok, status = False, type(exc).__name__
         finished = time.perf_counter()
@@ -238,28 +264,36 @@ def bench_database(name: str, env: dict[str, str], tmp: Path) -> tuple[dict, lis
     print(f"  datos: {seeded}")
     queries = django_json("queries", env)
     for label, info in queries.items():
-        over = info["count"] > QUERY_BUDGET
-        flag = "  ¡SOBRE EL PRESUPUESTO!" if over else ""
+        bad = info["count"] > QUERY_BUDGET or info["status"] != [200, 200] or not info["content_ok"]
+        flag = "  <-- FUERA DE PRESUPUESTO O PÁGINA INCORRECTA" if bad else ""
         print(f"  consultas {label:<26} {info['count']:>3}  (HTTP {info['status'][1]}){flag}")
-        if over or info["status"] != [200, 200]:
-            failures.append(f"{name}: {label} hace {info['count']} consultas (HTTP {info['status']})")
-            for sql in info["queries"]:
-                print(f"      {sql}")
-    server = None
+        if bad:
+            failures.append(f"{name}: {label}: {info['count']} consultas, HTTP {info['status']}")
+            print("\n".join(f"      {sql}" for sql in info["queries"]))
+    server, peak, log = None, PgConnectionPeak() if "DATABASE_URL" in env else None, tmp / "uvicorn.log"
     try:
-        server, port = start_server(env, tmp / "uvicorn.log")
+        server, port = start_server(env, log)
+        if peak:
+            peak.start()
         load = asyncio.run(run_load(port))
     except BaseException:
-        if log := tail(tmp / "uvicorn.log"):
-            print(f"  registro de uvicorn:\n{log}")
+        print(f"  registro de uvicorn:\n{tail(log)}")
         raise
     finally:
+        if peak:
+            peak.stop.set()
         if server is not None:
             stop_server(server)
     print(f"  login de {SESSIONS} sesiones: {load['login_s']} s")
+    if peak:
+        load["pg_connections_peak"] = peak.peak
+        print(f"  conexiones PostgreSQL (máx. muestreado): {peak.peak}")
     for page, fig in load["pages"].items():
+        print(f"  {page}: CPU del generador de carga {fig['client_cpu_pct']} % de un núcleo")
         if fig["errors"]:
             failures.append(f"{name}: {page} con {fig['errors']} errores {fig['error_kinds']}")
+    if any(fig["errors"] for fig in load["pages"].values()):
+        print(f"  registro de uvicorn:\n{tail(log)}")
     return {"seed": seeded, "queries": {k: v["count"] for k, v in queries.items()}, **load}, failures
 
 

@@ -24,6 +24,8 @@ SUPERVISORS = 5
 NOTIFICATIONS_PER_USER = 30
 FOLLOW_UPS_PER_USER = 20
 PAGES = {"home": "/", "notificaciones": "/notificaciones/"}
+# Both pages list the user's notifications: a 200 without this text is an empty or wrong page.
+MARKER = "cliente pendiente de revisión"
 
 
 def agent_username(index: int) -> str:
@@ -97,7 +99,7 @@ def seed() -> dict:
                     Notification(
                         user=user,
                         kind=rng.choice(kinds),
-                        text=f"Notificación {n + 1} de {user.username}: cliente pendiente de revisión",
+                        text=f"Notificación {n + 1} de {user.username}: {MARKER}",
                         link="/seguimientos/" if n % 4 == 0 else "",
                         read_at=now - age / 2 if read else None,
                     )
@@ -157,6 +159,7 @@ def count_queries() -> dict:
             results[f"{role} {page}"] = {
                 "url": url,
                 "status": [warm.status_code, response.status_code],
+                "content_ok": MARKER in response.content.decode(),
                 "count": len(captured.captured_queries),
                 "queries": [q["sql"] for q in captured.captured_queries],
             }
