@@ -39,9 +39,7 @@ def failures() -> QuerySet:
 
 def lockouts() -> QuerySet:
     """Attempt records that reached the failure limit: those users are locked out now."""
-    return AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by(
-        "-attempt_time"
-    )
+    return AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")
 
 
 def changes(model_key: str) -> QuerySet:

@@ -21,9 +21,7 @@ class CrmUserAdmin(SimpleHistoryAdmin, UserAdmin):
     list_filter = ["role", "is_active", "supervisor"]
     search_fields = ["username", "first_name", "last_name", "email", "extension"]
     list_select_related = ["supervisor"]
-    fieldsets = UserAdmin.fieldsets + (
-        ("Call center", {"fields": ("role", "supervisor", "extension", "workstation")}),
-    )
+    fieldsets = UserAdmin.fieldsets + (("Call center", {"fields": ("role", "supervisor", "extension", "workstation")}),)
     add_fieldsets = UserAdmin.add_fieldsets + (
         ("Call center", {"fields": ("role", "supervisor", "extension", "workstation")}),
     )

@@ -130,9 +130,7 @@ class Campaign(models.Model):
 
 class CampaignMembership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name="usuario")
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="memberships", verbose_name="campaña"
-    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships", verbose_name="campaña")
     joined_at = models.DateTimeField("desde", auto_now_add=True)
 
     class Meta:

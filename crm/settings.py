@@ -234,9 +234,7 @@ def _module_storage(module: str) -> dict:
 STORAGES = {
     "default": _module_storage("core"),
     "staticfiles": {
-        "BACKEND": env.str(
-            "STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        "BACKEND": env.str("STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage")
     },
     **{module: _module_storage(module) for module in STORAGE_MODULES},
 }

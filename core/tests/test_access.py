@@ -77,7 +77,10 @@ def test_role_required_and_mixin(users):
 
     request = RequestFactory().get("/")
     for role, allowed_fn, allowed_cls in [
-        ("supervisor", True, False), ("admin", True, True), ("agente", False, False), ("calidad", False, True)
+        ("supervisor", True, False),
+        ("admin", True, True),
+        ("agente", False, False),
+        ("calidad", False, True),
     ]:
         request.user = users[role]
         if allowed_fn:

@@ -20,8 +20,20 @@ def run(*args):
 
 def test_create_user_with_role_team_and_campaigns(campaign, campaign_b, supervisor):
     out = run(
-        "create_user", "maria", "--role", "agente", "--campaign", campaign.name, "--campaign", campaign_b.name,
-        "--supervisor", "supervisor", "--password", "Clave-Segura-2026", "--extension", "2001",
+        "create_user",
+        "maria",
+        "--role",
+        "agente",
+        "--campaign",
+        campaign.name,
+        "--campaign",
+        campaign_b.name,
+        "--supervisor",
+        "supervisor",
+        "--password",
+        "Clave-Segura-2026",
+        "--extension",
+        "2001",
     )
     assert "Usuario «maria» creado" in out
     user = User.objects.get(username="maria")
@@ -65,7 +77,10 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     assert DEMO_PASSWORD in out and all(username in out for username, *_ in DEMO_USERS)
     run("seed_demo")
     assert counts == (
-        User.objects.count(), Campaign.objects.count(), FollowUp.objects.count(), Notification.objects.count()
+        User.objects.count(),
+        Campaign.objects.count(),
+        FollowUp.objects.count(),
+        Notification.objects.count(),
     )
     assert {u.role for u in User.objects.all()} == set(Role.values)
     assert User.objects.get(username="agente").check_password(DEMO_PASSWORD)

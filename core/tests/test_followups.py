@@ -39,6 +39,7 @@ def test_create_requires_a_note(agente):
     assert not FollowUp.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after a batch
 class TestReminderTask:
     @pytest.fixture(autouse=True)
     def database_queue(self, settings):
@@ -55,9 +56,11 @@ class TestReminderTask:
         run_worker()  # before the due time nothing runs
         assert not Notification.objects.exists()
 
-        with time_machine.travel(due + timedelta(seconds=5), tick=False):
-            with django_capture_on_commit_callbacks(execute=True):
-                run_worker()
+        with (
+            time_machine.travel(due + timedelta(seconds=5), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            run_worker()
         notification = Notification.objects.get(user=agente)
         assert notification.text == "Seguimiento pendiente: Llamar a don Luis"
         assert notification.link.endswith(f"?highlight={follow_up.pk}")

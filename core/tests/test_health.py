@@ -36,7 +36,9 @@ def test_cache_down(client, settings):
 def test_channel_layer_down(client, settings):
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CLOSED]}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CLOSED]}}
+    }
     channel_layers.backends.clear()
     try:
         response = client.get("/health/")
@@ -53,8 +55,13 @@ def test_storage_down(client, settings):
         "default": {
             "BACKEND": "core.storage.MinioStorage",
             "OPTIONS": {
-                "bucket_name": "crm-core", "endpoint": "127.0.0.1:1", "access_key": "a", "secret_key": "b",
-                "secure": False, "connect_timeout": 1, "read_timeout": 1,
+                "bucket_name": "crm-core",
+                "endpoint": "127.0.0.1:1",
+                "access_key": "a",
+                "secret_key": "b",
+                "secure": False,
+                "connect_timeout": 1,
+                "read_timeout": 1,
             },
         },
     }

@@ -34,7 +34,9 @@ def test_module_entries_show_only_to_members_of_that_module(users):
         assert any(e["label"] == "Bandeja" for s in entries_for(users["agente_b"]) for e in s["entries"])
         assert not any(e["label"] == "Bandeja" for s in entries_for(users["agente"]) for e in s["entries"])
     finally:
-        _entries["core:campaign_list"] = MenuEntry("General", "Campañas", "core:campaign_list", "bi-megaphone", order=20)
+        _entries["core:campaign_list"] = MenuEntry(
+            "General", "Campañas", "core:campaign_list", "bi-megaphone", order=20
+        )
 
 
 def test_agent_home(login, agente, outsider, django_assert_max_num_queries):

@@ -50,7 +50,11 @@ def test_create_pushes_on_commit_with_the_unread_count(agente, listen, django_ca
     message = receive()
     assert message["event"] == "notification.created"
     assert message["payload"] == {
-        "id": notification.pk, "text": "Nuevo pago registrado", "link": "/x/", "kind": "info", "unread": 2
+        "id": notification.pk,
+        "text": "Nuevo pago registrado",
+        "link": "/x/",
+        "kind": "info",
+        "unread": 2,
     }
 
 

@@ -22,8 +22,18 @@ PRINT = (
 
 def run_python(env_overrides: dict, code: str = PRINT, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    for key in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL", "REDIS_URL", "MINIO_ENDPOINT",
-                "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "TASKS_BACKEND", "STATICFILES_BACKEND"):
+    for key in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DEBUG",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "MINIO_ENDPOINT",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_COOKIES",
+        "TASKS_BACKEND",
+        "STATICFILES_BACKEND",
+    ):
         env.pop(key, None)
     env.update({"DJANGO_SETTINGS_MODULE": "crm.settings", "CRM_ENV_FILE": "/dev/null", **env_overrides})
     command = [sys.executable, "-c", code] if code else [sys.executable, *args]

@@ -13,8 +13,8 @@ from core.access import get_object_for_user
 from core.filters import FollowUpFilter
 from core.forms import FollowUpForm
 from core.lists import FilteredListView
-from core.views.utils import redirect_back
 from core.models import FollowUp
+from core.views.utils import redirect_back
 
 
 class FollowUpListView(FilteredListView):

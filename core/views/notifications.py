@@ -8,8 +8,8 @@ from core import selectors, services
 from core.access import get_object_for_user
 from core.filters import NotificationFilter
 from core.lists import FilteredListView
-from core.views.utils import redirect_back
 from core.models import Notification
+from core.views.utils import redirect_back
 
 
 class NotificationListView(FilteredListView):
