@@ -74,10 +74,8 @@ def _run_manage(env: dict[str, str], *args: str) -> None:
         timeout=300,
     )
     if result.returncode != 0:
-        pytest.fail(
-            f"`manage.py {' '.join(args)}` falló ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}",
-            pytrace=False,
-        )
+        output = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        pytest.fail(f"`manage.py {' '.join(args)}` falló ({result.returncode}):\n{output}", pytrace=False)
 
 
 def _log_tail(path: Path, chars: int = 4000) -> str:
