@@ -8,6 +8,7 @@ from core.models import Campaign, FollowUp, Notification, User
 from core.roles import Role
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+YES_NO = forms.Select(choices=[("", "Todos"), ("true", "Sí"), ("false", "No")])
 
 
 class FollowUpFilter(django_filters.FilterSet):
@@ -55,7 +56,7 @@ class CampaignFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Buscar", field_name="name", lookup_expr="icontains")
     module = django_filters.ChoiceFilter(label="Módulo", choices=Module.choices, empty_label="Todos")
     country = django_filters.ChoiceFilter(label="País", choices=Country.choices, empty_label="Todos")
-    active = django_filters.BooleanFilter(label="Activa")
+    active = django_filters.BooleanFilter(label="Activa", widget=YES_NO)
 
     class Meta:
         model = Campaign
@@ -65,7 +66,7 @@ class CampaignFilter(django_filters.FilterSet):
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Buscar", method="filter_q")
     role = django_filters.ChoiceFilter(label="Rol", choices=Role.choices, empty_label="Todos")
-    is_active = django_filters.BooleanFilter(label="Activo")
+    is_active = django_filters.BooleanFilter(label="Activo", widget=YES_NO)
     campaign = django_filters.ModelChoiceFilter(
         label="Campaña", field_name="memberships__campaign", queryset=Campaign.objects.all()
     )

@@ -45,6 +45,8 @@ class NoticeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["person"].queryset = User.objects.visible_to(user).filter(is_active=True).exclude(pk=user.pk)
+        if user.is_admin_role:
+            self.fields["audience"].choices = (("team", "Todos los usuarios activos"), ("person", "Una persona"))
 
     def clean(self):
         cleaned = super().clean()

@@ -25,11 +25,11 @@ class MenuEntry:
     order: int = 100
 
 
-_entries: dict[str, MenuEntry] = {}
+_entries: dict[tuple[str, str], MenuEntry] = {}
 
 
 def register(entry: MenuEntry) -> None:
-    _entries[entry.url_name] = entry
+    _entries[(entry.section, entry.url_name)] = entry
 
 
 def entries_for(user) -> list[dict]:
@@ -39,8 +39,9 @@ def entries_for(user) -> list[dict]:
     admin = is_admin(user)
     modules = user.modules() if any(e.module for e in _entries.values()) else set()
     sections: dict[str, list[dict]] = {}
+    role = Role.ADMINISTRADOR if admin else user.role
     for entry in sorted(_entries.values(), key=lambda e: (e.order, e.label)):
-        if not admin and user.role not in entry.roles:
+        if role not in entry.roles:
             continue
         if entry.module and not admin and entry.module not in modules:
             continue
@@ -56,6 +57,7 @@ def entries_for(user) -> list[dict]:
 
 def register_core_entries() -> None:
     team_roles = frozenset({Role.SUPERVISOR})
+    admin_only = frozenset({Role.ADMINISTRADOR})
     for entry in (
         MenuEntry("General", "Inicio", "core:home", "bi-house", order=0),
         MenuEntry("General", "Mis seguimientos", "core:follow_up_list", "bi-list-check", order=10),
@@ -64,8 +66,9 @@ def register_core_entries() -> None:
         MenuEntry("General", "Campañas", "core:campaign_list", "bi-megaphone", order=20),
         MenuEntry("Equipo", "Mi equipo", "core:team", "bi-people", roles=team_roles, order=30),
         MenuEntry("Equipo", "Enviar aviso", "core:notice_send", "bi-broadcast", roles=team_roles, order=31),
-        MenuEntry("Administración", "Usuarios", "core:user_list", "bi-person-gear", roles=frozenset(), order=90),
-        MenuEntry("Administración", "Actividad", "core:activity", "bi-activity", roles=frozenset(), order=91),
-        MenuEntry("Administración", "Admin Django", "admin:index", "bi-tools", roles=frozenset(), order=99),
+        MenuEntry("Administración", "Enviar aviso", "core:notice_send", "bi-broadcast", roles=admin_only, order=89),
+        MenuEntry("Administración", "Usuarios", "core:user_list", "bi-person-gear", roles=admin_only, order=90),
+        MenuEntry("Administración", "Actividad", "core:activity", "bi-activity", roles=admin_only, order=91),
+        MenuEntry("Administración", "Admin Django", "admin:index", "bi-tools", roles=admin_only, order=99),
     ):
         register(entry)

@@ -1,15 +1,25 @@
 """The events socket: session auth, groups, and a notification pushed live — in-memory and Redis."""
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from core import services
 from crm.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _close_worker_thread_connections():
+    """Database work of these tests runs in asgiref's worker thread; close its connection so the
+    PostgreSQL test database can be dropped at the end of the run."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 def session_cookie(user) -> str:

@@ -46,9 +46,28 @@
 
   // Every server event arrives as {type, payload} and is re-dispatched on document as
   // "crm:<type>", so each module's script listens only for what it cares about.
+  // Lists of unread notifications on the page (the home card) grow as notifications arrive.
+  function prependToLists(detail) {
+    document.querySelectorAll('[data-live-list="notifications"]').forEach(function (list) {
+      var empty = list.querySelector("[data-empty]");
+      if (empty) empty.remove();
+      var item = document.createElement("li");
+      item.className = "list-group-item d-flex justify-content-between";
+      var text = document.createElement("span");
+      text.textContent = detail.text;
+      var when = document.createElement("small");
+      when.className = "text-secondary";
+      when.textContent = "ahora";
+      item.appendChild(text);
+      item.appendChild(when);
+      list.insertBefore(item, list.firstChild);
+    });
+  }
+
   document.addEventListener("crm:notification.created", function (e) {
     setUnread(e.detail.unread);
     showToast(e.detail.text, "primary", e.detail.link);
+    prependToLists(e.detail);
   });
   document.addEventListener("crm:notification.read", function (e) { setUnread(e.detail.unread); });
 

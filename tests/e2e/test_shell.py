@@ -88,6 +88,8 @@ def test_notice_reaches_agent_bell_live(new_context, login, screenshot_dir):
     toast = agent.locator("#toasts .toast", has_text=notice)
     expect(toast).to_be_visible(timeout=5_000)
     expect(toast).to_contain_text("Aviso de Sergio Supervisor")
+    # The home page's unread card grows too, without a reload.
+    expect(agent.locator("[data-testid=unread-notifications]")).to_contain_text(notice)
     assert agent.evaluate("window.__e2eNoReload === true"), "la página del agente se recargó"
     # Let Bootstrap's fade-in finish so the screenshot shows the toast fully drawn.
     expect(toast).to_have_css("opacity", "1")
