@@ -120,3 +120,19 @@ def test_logout(client, agente, password):
     response = client.post(reverse("logout"))
     assert response.status_code == 302 and response["Location"] == reverse("login")
     assert client.get("/").status_code == 302
+
+
+def test_login_updates_last_login_without_a_history_entry(client, agente, password):
+    before = agente.history.count()
+    post_login(client, "agente", password)
+    agente.refresh_from_db()
+    assert agente.last_login is not None
+    assert agente.history.count() == before
+
+
+def test_activity_lists_changes_with_spanish_actions(client, admin, agente):
+    agente.extension = "4321"
+    agente.save()
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    body = client.get(reverse("core:activity") + "?tab=changes&model=usuarios").content.decode()
+    assert "Modificado" in body and "extension:  → 4321" in body and "Creado" in body

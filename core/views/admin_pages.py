@@ -64,7 +64,10 @@ def activity_view(request):
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
     rows = page.object_list
     if tab == "changes":
-        rows = [(record, activity.describe_change(record)) for record in rows]
+        rows = [
+            (record, activity.HISTORY_TYPES.get(record.history_type, ""), activity.describe_change(record))
+            for record in rows
+        ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
