@@ -37,9 +37,7 @@ def today_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
 
 
 def campaign_list(*, user: User) -> QuerySet[Campaign]:
-    return (
-        Campaign.objects.visible_to(user).annotate(member_count=Count("memberships", distinct=True)).order_by("name")
-    )
+    return Campaign.objects.visible_to(user).annotate(member_count=Count("memberships", distinct=True)).order_by("name")
 
 
 def user_list(*, user: User) -> QuerySet[User]:
