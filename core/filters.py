@@ -63,8 +63,24 @@ class CampaignFilter(django_filters.FilterSet):
         fields = ["q", "module", "country", "active"]
 
 
-class UserFilter(django_filters.FilterSet):
+class TeamFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Buscar", method="filter_q")
+
+    class Meta:
+        model = User
+        fields = ["q"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+            | Q(email__icontains=value)
+            | Q(extension__icontains=value)
+        )
+
+
+class UserFilter(TeamFilter):
     role = django_filters.ChoiceFilter(label="Rol", choices=Role.choices, empty_label="Todos")
     is_active = django_filters.BooleanFilter(label="Activo", widget=YES_NO)
     campaign = django_filters.ModelChoiceFilter(
@@ -74,11 +90,3 @@ class UserFilter(django_filters.FilterSet):
     class Meta:
         model = User
         fields = ["q", "role", "is_active", "campaign"]
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(username__icontains=value)
-            | Q(first_name__icontains=value)
-            | Q(last_name__icontains=value)
-            | Q(email__icontains=value)
-        )

@@ -104,3 +104,15 @@ def test_custom_500(agente, settings):
     client.force_login(agente, backend="django.contrib.auth.backends.ModelBackend")
     response = client.get("/boom/")
     assert response.status_code == 500 and "Error del servidor" in response.content.decode()
+
+
+def test_team_list_filters_and_exports(login, supervisor, agente, agente_b):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client = login(supervisor)
+    body = client.get(reverse("core:team") + "?q=agente_b").content.decode()
+    assert "agente_b" in body and ">agente<" not in body
+    rows = list(load_workbook(BytesIO(client.get(reverse("core:team") + "?export=xlsx").content)).active.values)
+    assert rows[0][0] == "Asesor" and {r[1] for r in rows[1:]} == {"agente", "agente_b"}

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from core import selectors, services
 from core.access import RoleRequiredMixin, role_required
-from core.filters import CampaignFilter, UserFilter
+from core.filters import CampaignFilter, TeamFilter, UserFilter
 from core.forms import NoticeForm
 from core.lists import FilteredListView
 from core.roles import Role
@@ -53,9 +53,23 @@ class UserListView(RoleRequiredMixin, FilteredListView):
         return selectors.user_list(user=self.request.user)
 
 
-@role_required(Role.SUPERVISOR)
-def team(request):
-    return render(request, "core/team.html", {"team": selectors.team_members(supervisor=request.user)})
+class TeamView(RoleRequiredMixin, FilteredListView):
+    allowed_roles = (Role.SUPERVISOR,)
+    template_name = "core/team.html"
+    filterset_class = TeamFilter
+    export_name = "equipo"
+    export_columns = [
+        ("Asesor", "get_full_name"),
+        ("Usuario", "username"),
+        ("Extensión", "extension"),
+        ("Estación", "workstation"),
+        ("Último ingreso", "last_login"),
+        ("Seguimientos abiertos", "open_follow_ups"),
+        ("Vencidos", "overdue_follow_ups"),
+    ]
+
+    def get_queryset(self):
+        return selectors.team_members(supervisor=self.request.user)
 
 
 @role_required(Role.SUPERVISOR)
