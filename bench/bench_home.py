@@ -26,160 +26,49 @@ import asyncio
 import json
 import math
 import os
+import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from importlib import metadata
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import home_data  # noqa: E402  (sibling helper, importable once bench/ is on the path)
+import home_data  # noqa: E402  (sibling modules, importable once bench/ is on the path)
+from support import (  # noqa: E402
+    PG_BENCH_URL,
+    ROOT,
+    BenchError,
+    PgConnectionPeak,
+    bench_env,
+    cpu_seconds,
+    pg_create,
+    pg_drop,
+    run_step,
+    start_server,
+    stop_server,
+    tail,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "home.json"
 SESSIONS = min(int(os.environ.get("BENCH_SESSIONS", "50")), home_data.AGENTS)
 WARMUP = float(os.environ.get("BENCH_WARMUP", "3"))
 DURATION = float(os.environ.get("BENCH_DURATION", "20"))
 QUERY_BUDGET = 10
 WORKERS = 2
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DB = "crm_bench"
-PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 PG_CONN_MAX_AGE = os.environ.get("BENCH_CONN_MAX_AGE", "0")
 MARKER = home_data.MARKER.encode()
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-class BenchError(Exception):
-    pass
-
-
-def bench_env(tmp: Path) -> dict[str, str]:
-    """A clean environment: nothing from the caller's shell or .env reaches the app."""
-    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
-    env.update(
-        CRM_ENV_FILE="/dev/null",
-        DJANGO_SETTINGS_MODULE="crm.settings",
-        SECRET_KEY="bench",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DEBUG="false",
-        SECURE_SSL_REDIRECT="false",
-        SECURE_COOKIES="false",
-        STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
-        MEDIA_ROOT=str(tmp / "media"),
-        BACKUP_DIR=str(tmp / "backups"),
-        LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def run_step(args: list[str], env: dict[str, str], timeout: float = 900) -> str:
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise BenchError(f"`{' '.join(args[1:])}` falló ({done.returncode}):\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
 def django_json(command: str, env: dict[str, str]) -> dict:
     out = run_step([sys.executable, str(ROOT / "bench" / "home_data.py"), command], env)
     return json.loads(out.strip().splitlines()[-1])
-
-
-# --- PostgreSQL -----------------------------------------------------------------------------
-
-
-def pg_create() -> str | None:
-    """Create an empty bench database; the reason to skip PostgreSQL when that is impossible."""
-    try:
-        import psycopg
-    except ImportError as exc:
-        return f"psycopg no está instalado ({exc})"
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-    except psycopg.Error as exc:
-        return f"PostgreSQL no disponible en {PG_ADMIN_URL}: {str(exc).strip()}"
-    return None
-
-
-def pg_drop() -> None:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-    except psycopg.Error as exc:
-        print(f"  aviso: no se pudo borrar la base {PG_DB}: {exc}")
-
-
-class PgConnectionPeak(threading.Thread):
-    """Samples how many connections the bench database has open, four times a second."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak, self.stop = 0, threading.Event()
-
-    def run(self) -> None:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            while not self.stop.wait(0.25):
-                sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
-                self.peak = max(self.peak, conn.execute(sql, [PG_DB]).fetchone()[0])
-
-
-# --- Server ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    uvicorn = ROOT / ".venv" / "bin" / "uvicorn"
-    command = [str(uvicorn)] if uvicorn.exists() else [sys.executable, "-m", "uvicorn"]
-    command += ["crm.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(WORKERS), "--lifespan", "off", "--log-level", "warning"]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline, healthy = time.monotonic() + 60, 0
-    while healthy < 4:  # a few answers in a row, so both workers are likely up
-        if server.poll() is not None:
-            raise BenchError(f"uvicorn terminó ({server.returncode}):\n{tail(log_path)}")
-        if time.monotonic() > deadline:
-            stop_server(server)
-            raise BenchError(f"/health/ no respondió 200 en 60 s:\n{tail(log_path)}")
-        try:
-            ok = httpx.get(f"http://127.0.0.1:{port}/health/", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        healthy = healthy + 1 if ok else 0
-        time.sleep(0.2 if ok else 0.5)
-    return server, port
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-
-
-def tail(path: Path, chars: int = 3000) -> str:
-    return path.read_text(errors="replace")[-chars:] if path.exists() else ""
 
 
 # --- Load -----------------------------------------------------------------------------------
@@ -210,6 +99,7 @@ async def hammer(client: httpx.AsyncClient, url: str, record_from: float, until:
             ok, status = False, type(exc).__name__
         finished = time.perf_counter()
         if started < record_from:
+            out["warm"] += 1
             continue
         out["last"] = max(out["last"], finished)
         if ok:
@@ -222,7 +112,7 @@ def percentile(ordered: list[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
 
-async def run_load(port: int) -> dict:
+async def run_load(port: int, server_pid: int) -> dict:
     base = f"http://127.0.0.1:{port}/"
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for _ in range(SESSIONS)]
@@ -231,13 +121,14 @@ async def run_load(port: int) -> dict:
         await asyncio.gather(*(login(c, home_data.agent_username(i + 1)) for i, c in enumerate(clients)))
         results = {"login_s": round(time.perf_counter() - started, 1), "pages": {}}
         for page, url in home_data.PAGES.items():
-            out = {"latencies": [], "errors": {}, "last": 0.0}
+            out = {"latencies": [], "errors": {}, "last": 0.0, "warm": 0}
             record_from = time.perf_counter() + WARMUP
-            cpu = time.process_time()
+            cpu, server_cpu = time.process_time(), cpu_seconds(server_pid)
             await asyncio.gather(*(hammer(c, url, record_from, record_from + DURATION, out) for c in clients))
             elapsed = max(out["last"] - record_from, 1e-9)
             ordered = sorted(out["latencies"])
             errors = sum(out["errors"].values())
+            served = len(ordered) + errors + out["warm"]
             results["pages"][page] = {
                 "url": url,
                 "requests": len(ordered) + errors,
@@ -248,6 +139,8 @@ async def run_load(port: int) -> dict:
                 "errors": errors,
                 "error_kinds": out["errors"],
                 "client_cpu_pct": round(100 * (time.process_time() - cpu) / (elapsed + WARMUP), 1),
+                "server_cpu_ms_per_request": round(1000 * (cpu_seconds(server_pid) - server_cpu) / max(served, 1), 1),
+                "loadavg_1m": round(os.getloadavg()[0], 1),
             }
         return results
     finally:
@@ -272,10 +165,10 @@ def bench_database(name: str, env: dict[str, str], tmp: Path) -> tuple[dict, lis
             print("\n".join(f"      {sql}" for sql in info["queries"]))
     server, peak, log = None, PgConnectionPeak() if "DATABASE_URL" in env else None, tmp / "uvicorn.log"
     try:
-        server, port = start_server(env, log)
+        server, port = start_server(env, log, WORKERS)
         if peak:
             peak.start()
-        load = asyncio.run(run_load(port))
+        load = asyncio.run(run_load(port, server.pid))
     except BaseException:
         print(f"  registro de uvicorn:\n{tail(log)}")
         raise
@@ -289,7 +182,10 @@ def bench_database(name: str, env: dict[str, str], tmp: Path) -> tuple[dict, lis
         load["pg_connections_peak"] = peak.peak
         print(f"  conexiones PostgreSQL (máx. muestreado): {peak.peak}")
     for page, fig in load["pages"].items():
-        print(f"  {page}: CPU del generador de carga {fig['client_cpu_pct']} % de un núcleo")
+        print(
+            f"  {page}: CPU del servidor {fig['server_cpu_ms_per_request']} ms/petición; generador de carga "
+            f"{fig['client_cpu_pct']} % de un núcleo; carga media 1 min {fig['loadavg_1m']}"
+        )
         if fig["errors"]:
             failures.append(f"{name}: {page} con {fig['errors']} errores {fig['error_kinds']}")
     if any(fig["errors"] for fig in load["pages"].values()):
@@ -297,9 +193,25 @@ def bench_database(name: str, env: dict[str, str], tmp: Path) -> tuple[dict, lis
     return {"seed": seeded, "queries": {k: v["count"] for k, v in queries.items()}, **load}, failures
 
 
+def environment() -> dict:
+    versions = {name: metadata.version(name) for name in ("django", "uvicorn", "httpx", "psycopg")}
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        **versions,
+        "sessions": SESSIONS,
+        "workers": WORKERS,
+        "warmup_s": WARMUP,
+        "duration_s": DURATION,
+        "pg_conn_max_age": PG_CONN_MAX_AGE,
+    }
+
+
 def print_table(results: dict) -> None:
     print(f"\nbench_home · {SESSIONS} sesiones · {WORKERS} workers uvicorn · {DURATION:g} s por página")
-    head = f"{'peticiones':>11}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errores':>9}"
+    head = f"{'peticiones':>11}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errores':>9}{'CPU ms/pet':>12}"
     print(f"{'base':<11}{'página':<16}{head}")
     for db, res in results.items():
         if "skipped" in res or "pages" not in res:
@@ -308,12 +220,13 @@ def print_table(results: dict) -> None:
         for f in res["pages"].values():
             print(
                 f"{db:<11}{f['url']:<16}{f['requests']:>11}{f['rps']:>9}"
-                f"{f['p50_ms']:>9}{f['p95_ms']:>9}{f['p99_ms']:>9}{f['errors']:>9}"
+                f"{f['p50_ms']:>9}{f['p95_ms']:>9}{f['p99_ms']:>9}{f['errors']:>9}{f['server_cpu_ms_per_request']:>12}"
             )
 
 
 def main() -> int:
-    results, failures = {}, []
+    results, failures, meta = {}, [], environment()
+    print("  " + ", ".join(f"{k}={v}" for k, v in meta.items()))
     for name in ("SQLite", "PostgreSQL"):
         print(f"\n== bench_home · {name} ==")
         tmp = Path(tempfile.mkdtemp(prefix="crm-bench-"))
@@ -328,7 +241,7 @@ def main() -> int:
                     results[name] = {"skipped": reason}
                     continue
                 pg_created = True
-                env["DATABASE_URL"] = PG_BENCH_URL
+                env.update(DATABASE_URL=PG_BENCH_URL, CONN_MAX_AGE=PG_CONN_MAX_AGE)
             results[name], db_failures = bench_database(name, env, tmp)
             failures += db_failures
         except (BenchError, httpx.HTTPError, subprocess.SubprocessError, OSError, json.JSONDecodeError) as exc:
@@ -341,8 +254,7 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
     print_table(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "sessions": SESSIONS, "warmup_s": WARMUP}
-    RESULTS.write_text(json.dumps({**meta, "duration_s": DURATION, "results": results}, indent=2))
+    RESULTS.write_text(json.dumps({**meta, "results": results}, indent=2))
     for failure in failures:
         print(f"FALLO: {failure}")
     return 1 if failures else 0
