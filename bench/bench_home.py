@@ -15,9 +15,9 @@ skipped with the reason when the server is unreachable):
 Fails when a page goes over the query budget, a request errors or a step breaks.
 BENCH_SESSIONS, BENCH_WARMUP and BENCH_DURATION override the defaults (for quick trial runs).
 
-PostgreSQL runs with CONN_MAX_AGE=0 (BENCH_CONN_MAX_AGE to change it): under ASGI each request
-runs in its own thread, so persistent connections are never reused and pile up until the server
-refuses clients ("too many clients already"); Django's docs advise CONN_MAX_AGE=0 under ASGI.
+PostgreSQL runs with CONN_MAX_AGE=0 (BENCH_CONN_MAX_AGE to change it). With the app's default of
+60 the ASGI server kept opening connections until PostgreSQL refused clients ("too many clients
+already"): Django's docs say persistent connections should be disabled under ASGI.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from support import (  # noqa: E402
     PgConnectionPeak,
     bench_env,
     cpu_seconds,
+    machine_busy_seconds,
     pg_create,
     pg_drop,
     run_step,
@@ -89,7 +90,7 @@ async def login(client: httpx.AsyncClient, username: str) -> None:
 
 
 async def hammer(client: httpx.AsyncClient, url: str, record_from: float, until: float, out: dict) -> None:
-    """Loop GET ``url`` until ``until``; record the requests that start after ``record_from``."""
+    """Loop GET ``url`` until ``until``; the latencies of the requests started from ``record_from``."""
     while (started := time.perf_counter()) < until:
         try:
             response = await client.get(url)
@@ -98,10 +99,10 @@ async def hammer(client: httpx.AsyncClient, url: str, record_from: float, until:
         except httpx.HTTPError as exc:
             ok, status = False, type(exc).__name__
         finished = time.perf_counter()
+        out["completed"] += record_from <= finished <= until  # throughput: completions in the window
         if started < record_from:
             out["warm"] += 1
             continue
-        out["last"] = max(out["last"], finished)
         if ok:
             out["latencies"].append(finished - started)
         else:
@@ -110,6 +111,33 @@ async def hammer(client: httpx.AsyncClient, url: str, record_from: float, until:
 
 def percentile(ordered: list[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)] if ordered else float("nan")
+
+
+def cpu_snapshot(server_pid: int) -> tuple[float, float, float, float]:
+    """(wall clock, load generator CPU, uvicorn CPU, whole machine busy CPU), in seconds."""
+    return time.perf_counter(), time.process_time(), cpu_seconds(server_pid), machine_busy_seconds()
+
+
+def page_figures(url: str, out: dict, before: tuple, after: tuple) -> dict:
+    ordered, errors = sorted(out["latencies"]), sum(out["errors"].values())
+    requests = len(ordered) + errors
+    wall, client, server, busy = (end - start for start, end in zip(before, after, strict=True))
+    return {
+        "url": url,
+        "requests": requests,
+        "rps": round(out["completed"] / DURATION, 1),
+        "p50_ms": round(percentile(ordered, 50) * 1000, 1),
+        "p95_ms": round(percentile(ordered, 95) * 1000, 1),
+        "p99_ms": round(percentile(ordered, 99) * 1000, 1),
+        "errors": errors,
+        "error_kinds": out["errors"],
+        # CPU over warm-up + measurement, 100 % = one core; "other" is everything else on the
+        # machine (PostgreSQL's backends included).
+        "server_cpu_ms_per_request": round(1000 * server / max(requests + out["warm"], 1), 1),
+        "server_cpu_pct": round(100 * server / wall, 1),
+        "client_cpu_pct": round(100 * client / wall, 1),
+        "other_cpu_pct": round(100 * (busy - server - client) / wall, 1),
+    }
 
 
 async def run_load(port: int, server_pid: int) -> dict:
@@ -121,27 +149,11 @@ async def run_load(port: int, server_pid: int) -> dict:
         await asyncio.gather(*(login(c, home_data.agent_username(i + 1)) for i, c in enumerate(clients)))
         results = {"login_s": round(time.perf_counter() - started, 1), "pages": {}}
         for page, url in home_data.PAGES.items():
-            out = {"latencies": [], "errors": {}, "last": 0.0, "warm": 0}
+            out = {"latencies": [], "errors": {}, "completed": 0, "warm": 0}
+            before = cpu_snapshot(server_pid)
             record_from = time.perf_counter() + WARMUP
-            cpu, server_cpu = time.process_time(), cpu_seconds(server_pid)
             await asyncio.gather(*(hammer(c, url, record_from, record_from + DURATION, out) for c in clients))
-            elapsed = max(out["last"] - record_from, 1e-9)
-            ordered = sorted(out["latencies"])
-            errors = sum(out["errors"].values())
-            served = len(ordered) + errors + out["warm"]
-            results["pages"][page] = {
-                "url": url,
-                "requests": len(ordered) + errors,
-                "rps": round((len(ordered) + errors) / elapsed, 1),
-                "p50_ms": round(percentile(ordered, 50) * 1000, 1),
-                "p95_ms": round(percentile(ordered, 95) * 1000, 1),
-                "p99_ms": round(percentile(ordered, 99) * 1000, 1),
-                "errors": errors,
-                "error_kinds": out["errors"],
-                "client_cpu_pct": round(100 * (time.process_time() - cpu) / (elapsed + WARMUP), 1),
-                "server_cpu_ms_per_request": round(1000 * (cpu_seconds(server_pid) - server_cpu) / max(served, 1), 1),
-                "loadavg_1m": round(os.getloadavg()[0], 1),
-            }
+            results["pages"][page] = page_figures(url, out, before, cpu_snapshot(server_pid))
         return results
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
@@ -183,8 +195,9 @@ def bench_database(name: str, env: dict[str, str], tmp: Path) -> tuple[dict, lis
         print(f"  conexiones PostgreSQL (máx. muestreado): {peak.peak}")
     for page, fig in load["pages"].items():
         print(
-            f"  {page}: CPU del servidor {fig['server_cpu_ms_per_request']} ms/petición; generador de carga "
-            f"{fig['client_cpu_pct']} % de un núcleo; carga media 1 min {fig['loadavg_1m']}"
+            f"  {page}: CPU (100 % = un núcleo) uvicorn {fig['server_cpu_pct']} % "
+            f"({fig['server_cpu_ms_per_request']} ms/petición), generador de carga {fig['client_cpu_pct']} %, "
+            f"resto de la máquina {fig['other_cpu_pct']} %"
         )
         if fig["errors"]:
             failures.append(f"{name}: {page} con {fig['errors']} errores {fig['error_kinds']}")
