@@ -31,7 +31,10 @@ class FilteredListView(TemplateView):
         queryset = self.filterset.qs if valid else self.filterset.queryset.none()
         if request.GET.get("export") == "xlsx" and self.export_columns:
             return xlsx_response(
-                filename=self.export_name, title=self.export_name, columns=self.export_columns, rows=queryset.iterator()
+                filename=self.export_name,
+                title=self.export_name,
+                columns=self.export_columns,
+                rows=queryset.iterator(chunk_size=2000),
             )
         paginator = Paginator(queryset, self.paginate_by or settings.PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class CarteraConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "cartera"
+    verbose_name = "Cartera"
+
+    def ready(self):
+        from core import demo, menu
+        from core.choices import Module
+        from core.menu import MenuEntry
+        from core.roles import Role
+
+        everyone = frozenset(Role.values)
+        managers = frozenset({Role.SUPERVISOR, Role.BACKOFFICE, Role.ADMINISTRADOR})
+        for entry in (
+            MenuEntry("Cartera", "Deudores", "cartera:debtor_list", "bi-person-vcard", everyone, Module.CARTERA, 40),
+            MenuEntry("Cartera", "Importar", "cartera:import_start", "bi-upload", managers, Module.CARTERA, 41),
+            MenuEntry(
+                "Cartera", "Importaciones", "cartera:import_list", "bi-clock-history", managers, Module.CARTERA, 42
+            ),
+        ):
+            menu.register(entry)
+        demo.register("cartera", "cartera.demo_data.seed", order=10)

@@ -1,0 +1,41 @@
+import django_filters
+from django import forms
+
+from cartera.choices import MoraBucket
+from cartera.models import Debtor
+from cartera.selectors import debtor_search
+from core.filters import YES_NO
+from core.models import Campaign, User
+from core.roles import Role
+
+
+class DebtorFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Buscar", method="filter_q", help_text="Nombre, documento o teléfono")
+    campaign = django_filters.ModelChoiceFilter(label="Campaña", queryset=Campaign.objects.none())
+    bucket = django_filters.ChoiceFilter(label="Mora", choices=MoraBucket.choices, method="filter_bucket")
+    assigned_agent = django_filters.ModelChoiceFilter(label="Agente", queryset=User.objects.none())
+    unassigned = django_filters.BooleanFilter(
+        label="Sin asignar", field_name="assigned_agent", lookup_expr="isnull", widget=YES_NO
+    )
+    city = django_filters.CharFilter(label="Ciudad", lookup_expr="icontains")
+    amount_min = django_filters.NumberFilter(label="Saldo desde", field_name="amount_due", lookup_expr="gte")
+    amount_max = django_filters.NumberFilter(label="Saldo hasta", field_name="amount_due", lookup_expr="lte")
+    closed = django_filters.BooleanFilter(label="Cerrado", widget=YES_NO)
+
+    class Meta:
+        model = Debtor
+        fields = ["q", "campaign", "bucket", "assigned_agent", "unassigned", "city", "amount_min", "amount_max"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.request.user if self.request else None
+        self.filters["campaign"].queryset = Campaign.objects.visible_to(user).filter(module="cartera")
+        self.filters["assigned_agent"].queryset = User.objects.visible_to(user).filter(role=Role.AGENTE)
+        for name in ("amount_min", "amount_max"):
+            self.filters[name].field.widget = forms.NumberInput(attrs={"step": "any", "style": "width: 8rem"})
+
+    def filter_q(self, queryset, name, value):
+        return debtor_search(queryset, value)
+
+    def filter_bucket(self, queryset, name, value):
+        return queryset.in_bucket(value)
