@@ -4,8 +4,9 @@ from django import forms
 from cartera.choices import MoraBucket
 from cartera.models import Debtor
 from cartera.selectors import debtor_search
+from core.choices import ImportStatus
 from core.filters import YES_NO
-from core.models import Campaign, User
+from core.models import Campaign, ImportJob, User
 from core.roles import Role
 
 
@@ -39,3 +40,12 @@ class DebtorFilter(django_filters.FilterSet):
 
     def filter_bucket(self, queryset, name, value):
         return queryset.in_bucket(value)
+
+
+class ImportJobFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label="Estado", choices=ImportStatus.choices, empty_label="Todos")
+    q = django_filters.CharFilter(label="Archivo", field_name="original_name", lookup_expr="icontains")
+
+    class Meta:
+        model = ImportJob
+        fields = ["status", "q"]

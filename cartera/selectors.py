@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from cartera.models import CarteraSettings, Debtor, DebtorPhone, Gestion
+from core.ids import InvalidDocument, validate_document
 from core.models import User
 from core.phones import parse_phone
 
@@ -24,6 +27,8 @@ def debtor_search(queryset: QuerySet[Debtor], text: str, *, region: str = "CR") 
     if not text:
         return queryset
     condition = Q(full_name__icontains=text) | Q(document_number__iexact=text.replace("-", "").replace(" ", ""))
+    with suppress(InvalidDocument):
+        condition |= Q(document_number=validate_document(region, text).compact)
     phone = parse_phone(text, region)
     if phone.valid:
         condition |= Q(phones__e164=phone.e164)
