@@ -48,7 +48,7 @@ test-e2e: $(VENV)/.installed node_modules/.installed
 
 test: lint test-sqlite test-postgres test-e2e
 
-bench: setup
+bench: $(VENV)/.installed node_modules/.installed
 	$(PY) bench/run_all.py
 
 clean:

@@ -10,7 +10,9 @@ skipped with the reason when the server is unreachable):
 3. start uvicorn (2 workers) on a free 127.0.0.1 port, log the 50 agents in through the real
    login form, and have each session loop GET on one page at a time: WARMUP seconds unrecorded,
    then DURATION seconds recorded. Reports requests, requests/s, p50/p95/p99 and errors (any
-   answer other than 200, or a transport error).
+   answer other than 200 with the user's notifications, or a transport error), plus the CPU
+   spent by uvicorn, by this load generator and by the rest of the machine, and how the
+   sessions' keep-alive connections split between the two workers.
 
 Fails when a page goes over the query budget, a request errors or a step breaks.
 BENCH_SESSIONS, BENCH_WARMUP and BENCH_DURATION override the defaults (for quick trial runs).
@@ -46,6 +48,7 @@ from support import (  # noqa: E402
     BenchError,
     PgConnectionPeak,
     bench_env,
+    connections_per_process,
     cpu_seconds,
     machine_busy_seconds,
     pg_create,
@@ -136,8 +139,13 @@ def page_figures(url: str, out: dict, before: tuple, after: tuple) -> dict:
         "server_cpu_ms_per_request": round(1000 * server / max(requests + out["warm"], 1), 1),
         "server_cpu_pct": round(100 * server / wall, 1),
         "client_cpu_pct": round(100 * client / wall, 1),
-        "other_cpu_pct": round(100 * (busy - server - client) / wall, 1),
+        "other_cpu_pct": round(max(0.0, 100 * (busy - server - client) / wall), 1),  # ticks are 10 ms
     }
+
+
+async def connection_split(port: int, delay: float) -> list[int]:
+    await asyncio.sleep(delay)
+    return await asyncio.to_thread(connections_per_process, port)
 
 
 async def run_load(port: int, server_pid: int) -> dict:
@@ -152,8 +160,11 @@ async def run_load(port: int, server_pid: int) -> dict:
             out = {"latencies": [], "errors": {}, "completed": 0, "warm": 0}
             before = cpu_snapshot(server_pid)
             record_from = time.perf_counter() + WARMUP
+            # Each session keeps one keep-alive connection: how they split between the workers.
+            split = asyncio.create_task(connection_split(port, WARMUP))
             await asyncio.gather(*(hammer(c, url, record_from, record_from + DURATION, out) for c in clients))
             results["pages"][page] = page_figures(url, out, before, cpu_snapshot(server_pid))
+            results["pages"][page]["connections_per_worker"] = await split
         return results
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
@@ -197,7 +208,7 @@ def bench_database(name: str, env: dict[str, str], tmp: Path) -> tuple[dict, lis
         print(
             f"  {page}: CPU (100 % = un núcleo) uvicorn {fig['server_cpu_pct']} % "
             f"({fig['server_cpu_ms_per_request']} ms/petición), generador de carga {fig['client_cpu_pct']} %, "
-            f"resto de la máquina {fig['other_cpu_pct']} %"
+            f"resto de la máquina {fig['other_cpu_pct']} %; conexiones por worker {fig['connections_per_worker']}"
         )
         if fig["errors"]:
             failures.append(f"{name}: {page} con {fig['errors']} errores {fig['error_kinds']}")
@@ -206,8 +217,15 @@ def bench_database(name: str, env: dict[str, str], tmp: Path) -> tuple[dict, lis
     return {"seed": seeded, "queries": {k: v["count"] for k, v in queries.items()}, **load}, failures
 
 
+def package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "no instalado"
+
+
 def environment() -> dict:
-    versions = {name: metadata.version(name) for name in ("django", "uvicorn", "httpx", "psycopg")}
+    versions = {name: package_version(name) for name in ("django", "uvicorn", "httpx", "psycopg")}
     return {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "host": platform.node(),
@@ -224,7 +242,8 @@ def environment() -> dict:
 
 def print_table(results: dict) -> None:
     print(f"\nbench_home · {SESSIONS} sesiones · {WORKERS} workers uvicorn · {DURATION:g} s por página")
-    head = f"{'peticiones':>11}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errores':>9}{'CPU ms/pet':>12}"
+    head = f"{'peticiones':>11}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errores':>9}"
+    head += f"{'CPU ms/pet':>12}{'conex./worker':>15}"
     print(f"{'base':<11}{'página':<16}{head}")
     for db, res in results.items():
         if "skipped" in res or "pages" not in res:
@@ -234,6 +253,7 @@ def print_table(results: dict) -> None:
             print(
                 f"{db:<11}{f['url']:<16}{f['requests']:>11}{f['rps']:>9}"
                 f"{f['p50_ms']:>9}{f['p95_ms']:>9}{f['p99_ms']:>9}{f['errors']:>9}{f['server_cpu_ms_per_request']:>12}"
+                f"{'/'.join(map(str, f['connections_per_worker'])):>15}"
             )
 
 

@@ -45,7 +45,7 @@ def main() -> int:
         try:
             code = run_one(path)
         except Exception:
-            traceback.print_exc()
+            traceback.print_exc(file=sys.stdout)
             code = 1
         summary.append((path.stem, code, time.monotonic() - started))
         sys.stdout.flush()

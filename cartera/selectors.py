@@ -6,6 +6,7 @@ from contextlib import suppress
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from cartera.choices import InactivityState
 from cartera.models import CarteraSettings, Debtor, DebtorPhone, Gestion
 from core.ids import InvalidDocument, validate_document
 from core.models import User
@@ -45,10 +46,11 @@ def debtor_detail(*, user: User, pk: int) -> Debtor:
     )
 
 
-def debtor_state(*, debtor: Debtor) -> str:
+def debtor_state(*, debtor: Debtor) -> dict:
+    """The debtor's derived inactivity state (with its Spanish label) and effective priority."""
     config = CarteraSettings.objects.filter(campaign_id=debtor.campaign_id).first()
     row = Debtor.objects.filter(pk=debtor.pk).with_state(config).values("inactivity", "effective_priority").get()
-    return row
+    return {**row, "label": InactivityState(row["inactivity"]).label}
 
 
 def debtor_gestiones(*, debtor: Debtor) -> QuerySet[Gestion]:

@@ -38,3 +38,11 @@ class NotificationKind(models.TextChoices):
     FOLLOW_UP = "follow_up", "Seguimiento"
     NOTICE = "notice", "Aviso"
     ALERT = "alert", "Alerta"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Pendiente de confirmar"
+    QUEUED = "queued", "En cola"
+    RUNNING = "running", "Importando"
+    DONE = "done", "Terminada"
+    FAILED = "failed", "Fallida"

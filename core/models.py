@@ -9,7 +9,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.access import campaign_ids_of, is_admin, scope_for
-from core.choices import Country, Currency, Module, NotificationKind
+from core.choices import Country, Currency, ImportStatus, Module, NotificationKind
 from core.roles import MODULE_SCOPED_ROLES, Role
 
 
@@ -73,10 +73,15 @@ class User(AbstractUser):
         return is_admin(self)
 
     def modules(self) -> set[str]:
-        """Business modules the user works in, from their campaign memberships (all for admins)."""
+        """Business modules the user works in, from their campaign memberships (all for admins).
+        Remembered on the instance: the request's user asks on every page (sidebar)."""
         if is_admin(self):
             return set(Module.values)
-        return set(Campaign.objects.filter(memberships__user=self, active=True).values_list("module", flat=True))
+        if not hasattr(self, "_modules"):
+            self._modules = set(
+                Campaign.objects.filter(memberships__user=self, active=True).values_list("module", flat=True)
+            )
+        return self._modules
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -219,3 +224,53 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportJobQuerySet:
+        return scope_for(self, user, owner="created_by", campaign="campaign")
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way into a module: mapping preview, background run, result."""
+
+    kind = models.CharField("tipo", max_length=40, help_text="Importador registrado, p. ej. cartera.debtors")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="imports", verbose_name="campaña")
+    file = models.FileField("archivo", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("nombre del archivo", max_length=255)
+    layout = models.CharField("formato detectado", max_length=20, blank=True)
+    headers = models.JSONField("encabezados", default=list, blank=True)
+    mapping = models.JSONField("mapeo de columnas", default=dict, blank=True)
+    status = models.CharField("estado", max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField("filas", default=0)
+    processed_rows = models.PositiveIntegerField("procesadas", default=0)
+    created_count = models.PositiveIntegerField("creados", default=0)
+    updated_count = models.PositiveIntegerField("actualizados", default=0)
+    unchanged_count = models.PositiveIntegerField("sin cambios", default=0)
+    rejected_count = models.PositiveIntegerField("rechazados", default=0)
+    rejected_file = models.FileField("rechazados", upload_to="imports/rejected/%Y/%m/", blank=True)
+    error = models.TextField("error", blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="imports", verbose_name="creado por")
+    created_at = models.DateTimeField("creada", auto_now_add=True)
+    started_at = models.DateTimeField("inicio", null=True, blank=True)
+    finished_at = models.DateTimeField("fin", null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "importación"
+        verbose_name_plural = "importaciones"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return min(99, round(100 * self.processed_rows / self.total_rows)) if self.total_rows else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

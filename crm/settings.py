@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "django_filters",
     "core",
+    "cartera",
 ]
 
 MIDDLEWARE = [
@@ -118,7 +119,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # 0 under ASGI: persistent connections are not shared across the async request threads and
+    # pile up until PostgreSQL refuses clients (measured in bench/bench_home.py). Pool with
+    # PgBouncer in front of PostgreSQL when connection set-up cost matters.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -191,7 +191,9 @@ def _open_binary(source, max_bytes: int) -> tuple[IO[bytes], bool]:
     return copy, True
 
 
-def open_table(source, file_name: str | None = None, *, sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES):
+def open_table(
+    source, file_name: str | None = None, *, sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> TableReader:
     """Open ``source`` (a path, bytes, or a binary file object such as a Django upload) as a table.
 
     ``file_name`` is the name the user uploaded (its extension decides the format); it defaults to

@@ -18,11 +18,23 @@ def menu_labels(user):
 
 
 def test_menus_follow_the_role(users):
-    base = {"Inicio", "Mis seguimientos", "Calendario", "Notificaciones", "Campañas"}
+    base = {"Inicio", "Mis seguimientos", "Calendario", "Notificaciones", "Campañas", "Deudores"}
+    cartera_managers = {"Importar", "Importaciones"}
     assert menu_labels(users["agente"]) == base
-    assert menu_labels(users["backoffice"]) == base
-    assert menu_labels(users["supervisor"]) == base | {"Mi equipo", "Enviar aviso"}
-    assert menu_labels(users["admin"]) == base | {"Enviar aviso", "Usuarios", "Actividad", "Admin Django"}
+    assert menu_labels(users["backoffice"]) == base | cartera_managers
+    assert menu_labels(users["supervisor"]) == base | {"Mi equipo", "Enviar aviso"} | cartera_managers
+    assert menu_labels(users["admin"]) == base | cartera_managers | {
+        "Enviar aviso",
+        "Usuarios",
+        "Actividad",
+        "Admin Django",
+    }
+    # someone only in a Telefónica campaign does not see the Cartera section
+    from core.testing.factories import MembershipFactory, UserFactory
+
+    seller = UserFactory(username="vendedor")
+    MembershipFactory(user=seller, campaign=users["agente_b"].campaigns.get(module="telefonica"))
+    assert "Deudores" not in menu_labels(seller)
 
 
 def test_module_entries_show_only_to_members_of_that_module(users):
