@@ -1,18 +1,6 @@
 from django.db import models
 
 
-class DocumentType(models.TextChoices):
-    CEDULA = "cedula", "Cédula"
-    CEDULA_JURIDICA = "cedula_juridica", "Cédula jurídica"
-    DIMEX = "dimex", "DIMEX"
-    NIT = "nit", "NIT"
-    RFC = "rfc", "RFC"
-    CURP = "curp", "CURP"
-    RUT = "rut", "RUT"
-    PASAPORTE = "pasaporte", "Pasaporte"
-    OTRO = "otro", "Otro"
-
-
 class PhoneType(models.TextChoices):
     MOBILE = "mobile", "Celular"
     FIXED = "fixed_line", "Fijo"

@@ -8,8 +8,9 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cartera.choices import MORA_BUCKET_BOUNDS, Channel, DocumentType, InactivityState, MoraBucket, PhoneType
+from cartera.choices import MORA_BUCKET_BOUNDS, Channel, InactivityState, MoraBucket, PhoneType
 from core.access import scope_for
+from core.ids import DocumentType
 from core.models import Campaign
 from core.roles import Role
 
