@@ -13,8 +13,10 @@ class CarteraConfig(AppConfig):
         from core.roles import Role
 
         everyone = frozenset(Role.values)
+        workers = frozenset({Role.AGENTE, Role.SUPERVISOR})
         managers = frozenset({Role.SUPERVISOR, Role.BACKOFFICE, Role.ADMINISTRADOR})
         for entry in (
+            MenuEntry("Cartera", "Siguiente", "cartera:queue_next", "bi-skip-forward", workers, Module.CARTERA, 39),
             MenuEntry("Cartera", "Deudores", "cartera:debtor_list", "bi-person-vcard", everyone, Module.CARTERA, 40),
             MenuEntry("Cartera", "Importar", "cartera:import_start", "bi-upload", managers, Module.CARTERA, 41),
             MenuEntry(

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 
+from cartera.choices import Channel
 from core.models import Campaign
 
 MAX_UPLOAD_MB = getattr(settings, "IMPORT_MAX_MB", 20)
@@ -52,3 +53,32 @@ class MappingForm(forms.Form):
 
     def mapping(self) -> dict[str, str | None]:
         return {str(i): self.cleaned_data.get(f"col_{i}") or None for i in range(len(self.headers))}
+
+
+class GestionForm(forms.Form):
+    """The outcome comes from the button pressed (one per tipificación)."""
+
+    outcome = forms.ModelChoiceField(
+        queryset=None, label="Tipificación", error_messages={"required": "Elige una tipificación."}
+    )
+    channel = forms.ChoiceField(label="Canal", choices=Channel.choices, initial=Channel.CALL)
+    phone = forms.ModelChoiceField(queryset=None, label="Teléfono", required=False)
+    notes = forms.CharField(label="Notas", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next_action_at = forms.DateTimeField(
+        label="Próxima acción",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+    promised_amount = forms.DecimalField(label="Monto prometido", required=False, min_value=0, decimal_places=2)
+    promised_date = forms.DateField(
+        label="Fecha prometida", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, debtor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].queryset = debtor.campaign.outcomes.filter(active=True)
+        self.fields["phone"].queryset = debtor.phones.filter(invalid=False)
+        primary = debtor.phones.filter(is_primary=True).first()
+        if primary:
+            self.fields["phone"].initial = primary.pk

@@ -28,6 +28,11 @@ class CarteraSettings(models.Model):
     unassigned_pool = models.BooleanField("los agentes toman deudores sin asignar", default=True)
     lease_minutes = models.PositiveSmallIntegerField("minutos de reserva de un deudor", default=15)
     grace_days = models.PositiveSmallIntegerField("días de gracia de una cuota", default=5)
+    retry_minutes = models.PositiveSmallIntegerField(
+        "minutos antes de volver a llamar",
+        default=60,
+        help_text="Un deudor gestionado no vuelve a la cola antes de este tiempo.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import date, datetime
+from decimal import Decimal
 
-from cartera.models import CarteraSettings, Outcome
-from core.models import Campaign
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cartera.choices import Channel
+from cartera.models import CarteraSettings, Debtor, DebtorPhone, Gestion, Outcome
+from cartera.queue import lease_holder_other_than
+from core.models import Campaign, User
+from core.services import follow_up_create
 
 # code, label, priority, is_contact, is_promise, needs_follow_up, closes_debtor
 DEFAULT_OUTCOMES = [
@@ -50,3 +58,67 @@ def outcomes_seed(*, campaign: Campaign) -> int:
         )
         created += was_created
     return created
+
+
+@transaction.atomic
+def gestion_create(
+    *,
+    debtor: Debtor,
+    agent: User,
+    outcome: Outcome,
+    channel: str = Channel.CALL,
+    phone: DebtorPhone | None = None,
+    notes: str = "",
+    next_action_at: datetime | None = None,
+    promised_amount: Decimal | None = None,
+    promised_date: date | None = None,
+) -> Gestion:
+    """Record a contact attempt; in the same transaction update the debtor's last contact,
+    outcome, priority and state, schedule the follow-up it asks for, and free the lease."""
+    debtor = Debtor.objects.select_for_update().select_related("lease_holder").get(pk=debtor.pk)
+    other = lease_holder_other_than(debtor=debtor, user=agent)
+    if other is not None:
+        raise ValidationError(f"Este deudor está en gestión por {other}.")
+    if outcome.campaign_id != debtor.campaign_id or not outcome.active:
+        raise ValidationError({"outcome": "La tipificación no pertenece a la campaña del deudor."})
+    if phone is not None and phone.debtor_id != debtor.pk:
+        raise ValidationError({"phone": "El teléfono no es de este deudor."})
+    errors = {}
+    if outcome.is_promise:
+        if not promised_amount or promised_amount <= 0:
+            errors["promised_amount"] = "Indica el monto prometido."
+        if not promised_date:
+            errors["promised_date"] = "Indica la fecha prometida."
+        elif promised_date < timezone.localdate():
+            errors["promised_date"] = "La fecha prometida ya pasó."
+    if outcome.needs_follow_up and not next_action_at:
+        errors["next_action_at"] = f"{outcome.label} requiere la fecha de la próxima acción."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    gestion = Gestion(
+        debtor=debtor,
+        agent=agent,
+        outcome=outcome,
+        channel=channel,
+        phone=phone,
+        notes=notes,
+        next_action_at=next_action_at,
+        promised_amount=promised_amount if outcome.is_promise else None,
+        promised_date=promised_date if outcome.is_promise else None,
+        created_at=now,
+    )
+    gestion.full_clean()
+    gestion.save()
+    debtor.last_contact_at = now
+    debtor.last_outcome = outcome
+    debtor.priority = outcome.priority
+    debtor.closed = outcome.closes_debtor
+    debtor.lease_holder, debtor.lease_until = None, None
+    debtor._change_reason = f"Gestión {outcome.code}"
+    debtor.save()
+    if phone is not None:
+        DebtorPhone.objects.filter(pk=phone.pk).update(last_result=outcome.code)
+    if next_action_at and outcome.needs_follow_up:
+        follow_up_create(owner=agent, due_at=next_action_at, note=f"{outcome.label}: {debtor.full_name}", record=debtor)
+    return gestion

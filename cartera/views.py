@@ -1,8 +1,18 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from cartera import selectors
+from cartera import queue, selectors, services
 from cartera.filters import DebtorFilter
+from cartera.forms import GestionForm
+from core.access import role_required
+from core.choices import Module
 from core.lists import FilteredListView
+from core.models import Campaign
+from core.roles import Role
 
 
 def _primary_phone(debtor):
@@ -35,8 +45,16 @@ class DebtorListView(FilteredListView):
         return selectors.debtor_list(user=self.request.user)
 
 
-def debtor_detail(request, pk: int):
+WORKERS = (Role.AGENTE, Role.SUPERVISOR, Role.ADMINISTRADOR)
+
+
+def debtor_detail(request, pk: int, form: GestionForm | None = None):
     debtor = selectors.debtor_detail(user=request.user, pk=pk)
+    other = queue.lease_holder_other_than(debtor=debtor, user=request.user)
+    if other is None and request.user.role == Role.AGENTE:
+        queue.lease_heartbeat(debtor=debtor, agent=request.user)  # opening the card takes it
+    can_work = other is None and request.user.role in WORKERS
+    outcomes = list(debtor.campaign.outcomes.filter(active=True)) if can_work else []
     return render(
         request,
         "cartera/debtor_detail.html",
@@ -46,5 +64,54 @@ def debtor_detail(request, pk: int):
             "phones": debtor.phones.all(),
             "gestiones": selectors.debtor_gestiones(debtor=debtor),
             "changes": debtor.history.select_related("history_user")[:20],
+            "held_by": other,
+            "can_work": can_work,
+            "outcomes": outcomes,
+            "form": form or (GestionForm(debtor=debtor) if can_work else None),
         },
+        status=400 if form is not None else 200,
     )
+
+
+@require_POST
+@role_required(*WORKERS)
+def gestion_create(request, pk: int):
+    debtor = selectors.debtor_detail(user=request.user, pk=pk)
+    form = GestionForm(request.POST, debtor=debtor)
+    if form.is_valid():
+        try:
+            gestion = services.gestion_create(debtor=debtor, agent=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, messages_ in errors.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, f"Gestión {gestion.outcome.code} guardada para {debtor.full_name}.")
+            if request.POST.get("then") == "card":
+                return redirect("cartera:debtor_detail", pk=debtor.pk)
+            return redirect(f"{reverse('cartera:queue_next')}?campaign={debtor.campaign_id}")
+    return debtor_detail(request, pk, form=form)
+
+
+@role_required(Role.AGENTE, Role.SUPERVISOR)
+def queue_next(request):
+    """ "Siguiente": claim the next debtor of the chosen collections campaign and open its card."""
+    campaigns = Campaign.objects.visible_to(request.user).filter(module=Module.CARTERA, active=True)
+    campaign = campaigns.filter(pk=request.GET.get("campaign") or 0).first()
+    if campaign is None and campaigns.count() == 1:
+        campaign = campaigns.get()
+    if campaign is None:
+        return render(request, "cartera/queue_choose.html", {"campaigns": campaigns})
+    debtor = queue.next_debtor(agent=request.user, campaign=campaign)
+    if debtor is None:
+        messages.info(request, f"No hay deudores pendientes en {campaign.name}.")
+        return render(request, "cartera/queue_choose.html", {"campaigns": campaigns, "empty": campaign})
+    return redirect("cartera:debtor_detail", pk=debtor.pk)
+
+
+@require_POST
+@role_required(Role.AGENTE)
+def lease_heartbeat(request, pk: int):
+    debtor = selectors.debtor_detail(user=request.user, pk=pk)
+    kept = queue.lease_heartbeat(debtor=debtor, agent=request.user)
+    return JsonResponse({"held": kept}, status=200 if kept else 409)

@@ -117,6 +117,21 @@ def test_access_matrix(client, users, campaign):
             kwargs=lambda u: {"pk": mine.pk},
         ),
     ]
+    workers = {"agente": 400, "supervisor": 400, "backoffice": 403, "calidad": 403, "admin": 400}
+    routes += [
+        # agente: one campaign → straight to a debtor; supervisor: nothing of theirs → "empty";
+        # admin: several collections campaigns → choose one.
+        Route(
+            "cartera:queue_next", {"agente": 302, "supervisor": 200, "backoffice": 403, "calidad": 403, "admin": 200}
+        ),
+        Route("cartera:gestion_create", workers, kwargs=lambda u: {"pk": mine.pk}, method="post"),
+        Route(
+            "cartera:lease_heartbeat",
+            {"agente": 200, "supervisor": 403, "backoffice": 403, "calidad": 403, "admin": 409},
+            kwargs=lambda u: {"pk": mine.pk},
+            method="post",
+        ),
+    ]
     foreign = DebtorFactory(assigned_agent=users["outsider"])
     routes.append(Route("cartera:debtor_detail", {**everyone(404), "admin": 200}, kwargs=lambda u: {"pk": foreign.pk}))
     assert check_matrix(client, users, routes) == []
