@@ -20,9 +20,9 @@ def menu_labels(user):
 def test_menus_follow_the_role(users):
     base = {"Inicio", "Mis seguimientos", "Calendario", "Notificaciones", "Campañas", "Deudores"}
     cartera_managers = {"Importar", "Importaciones"}
-    assert menu_labels(users["agente"]) == base
+    assert menu_labels(users["agente"]) == base | {"Siguiente"}
     assert menu_labels(users["backoffice"]) == base | cartera_managers
-    assert menu_labels(users["supervisor"]) == base | {"Mi equipo", "Enviar aviso"} | cartera_managers
+    assert menu_labels(users["supervisor"]) == base | {"Siguiente", "Mi equipo", "Enviar aviso"} | cartera_managers
     assert menu_labels(users["admin"]) == base | cartera_managers | {
         "Enviar aviso",
         "Usuarios",
