@@ -85,3 +85,17 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(db):
     assert {u.role for u in User.objects.all()} == set(Role.values)
     assert User.objects.get(username="agente").check_password(DEMO_PASSWORD)
     assert User.objects.get(username="agente").supervisor.username == "supervisor"
+
+
+def test_seed_demo_gives_the_collections_campaign_a_worked_portfolio(db):
+    from cartera.models import Debtor, Gestion, Outcome
+
+    run("seed_demo")
+    campaign = Campaign.objects.get(name="Cobranza Costa Rica")
+    assert Outcome.objects.filter(campaign=campaign).count() == 12
+    assert Debtor.objects.filter(campaign=campaign).count() == 300
+    assert Gestion.objects.filter(debtor__campaign=campaign).count() == 60
+    buckets = set(Debtor.objects.with_mora().values_list("mora_bucket", flat=True))
+    assert {"0-30", "31-60", "61-90", "91-180", "180+"} <= buckets
+    run("seed_demo")
+    assert Debtor.objects.count() == 300 and Gestion.objects.count() == 60
