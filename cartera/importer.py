@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -95,8 +95,15 @@ def import_job_create(*, campaign: Campaign, upload, user: User) -> ImportJob:
 
 
 def import_job_preview(*, job: ImportJob, rows: int = 5) -> list[tuple]:
+    """The first rows as the user will recognise them (dates without a midnight time)."""
+
+    def shown(value):
+        if isinstance(value, datetime) and value.time() == datetime.min.time():
+            return value.strftime("%d/%m/%Y")
+        return value
+
     with job.file.open("rb") as handle, open_table(handle, job.original_name) as reader:
-        return [tuple(row.values) for row in reader.peek(rows)]
+        return [tuple(shown(value) for value in row.values) for row in reader.peek(rows)]
 
 
 @transaction.atomic

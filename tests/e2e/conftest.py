@@ -144,14 +144,25 @@ def server_env(tmp_path_factory, chromium_executable) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def e2e_server(server_env, tmp_path_factory) -> Iterator[str]:
-    """A migrated, seeded CREA CRM on a free port; yields its base URL (no trailing slash)."""
+    """A migrated, seeded CREA CRM on a free port, with a task worker; yields its base URL (no trailing slash)."""
     _run_manage(server_env, "collectstatic", "--noinput")
     _run_manage(server_env, "migrate", "--noinput")
     _run_manage(server_env, "seed_demo")
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("e2e-log") / "uvicorn.log"
+    log_dir = tmp_path_factory.mktemp("e2e-log")
+    log_path = log_dir / "uvicorn.log"
+    worker_log_path = log_dir / "db_worker.log"
+    # Background tasks (e.g. debtor imports) go to the database queue: a worker must run them.
+    with worker_log_path.open("wb") as worker_log:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.5"],
+            cwd=PROJECT_DIR,
+            env=server_env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+        )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -173,6 +184,11 @@ def e2e_server(server_env, tmp_path_factory) -> Iterator[str]:
         )
     try:
         _wait_healthy(f"{base_url}/health/", process, log_path)
+        if worker.poll() is not None:
+            pytest.fail(
+                f"db_worker terminó al arrancar (código {worker.returncode}):\n{_log_tail(worker_log_path)}",
+                pytrace=False,
+            )
         yield base_url
     finally:
         process.terminate()
@@ -181,6 +197,12 @@ def e2e_server(server_env, tmp_path_factory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
