@@ -18,6 +18,9 @@ class CarteraConfig(AppConfig):
         for entry in (
             MenuEntry("Cartera", "Siguiente", "cartera:queue_next", "bi-skip-forward", workers, Module.CARTERA, 39),
             MenuEntry("Cartera", "Deudores", "cartera:debtor_list", "bi-person-vcard", everyone, Module.CARTERA, 40),
+            MenuEntry(
+                "Cartera", "Acuerdos", "cartera:agreement_list", "bi-journal-check", everyone, Module.CARTERA, 40
+            ),
             MenuEntry("Cartera", "Importar", "cartera:import_start", "bi-upload", managers, Module.CARTERA, 41),
             MenuEntry(
                 "Cartera", "Importaciones", "cartera:import_list", "bi-clock-history", managers, Module.CARTERA, 42

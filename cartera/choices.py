@@ -38,3 +38,29 @@ class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Correo"
     VISIT = "visita", "Visita"
+
+
+class AgreementStatus(models.TextChoices):
+    PENDING_APPROVAL = "pendiente", "Pendiente de aprobación"
+    ACTIVE = "vigente", "Vigente"
+    FULFILLED = "cumplido", "Cumplido"
+    CANCELLED = "anulado", "Anulado"
+    REJECTED = "rechazado", "Rechazado"
+
+
+# Shown instead of "vigente" when an instalment is overdue beyond the grace days (derived).
+BROKEN_LABEL = "Incumplido"
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "semanal", "Semanal"
+    BIWEEKLY = "quincenal", "Quincenal"
+    MONTHLY = "mensual", "Mensual"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "efectivo", "Efectivo"
+    TRANSFER = "transferencia", "Transferencia"
+    SINPE = "sinpe", "SINPE Móvil"
+    CARD = "tarjeta", "Tarjeta"
+    DEPOSIT = "deposito", "Depósito"

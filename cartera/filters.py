@@ -1,8 +1,8 @@
 import django_filters
 from django import forms
 
-from cartera.choices import MoraBucket
-from cartera.models import Debtor
+from cartera.choices import AgreementStatus, MoraBucket
+from cartera.models import Debtor, PaymentAgreement
 from cartera.selectors import debtor_search
 from core.choices import ImportStatus
 from core.filters import YES_NO
@@ -49,3 +49,23 @@ class ImportJobFilter(django_filters.FilterSet):
     class Meta:
         model = ImportJob
         fields = ["status", "q"]
+
+
+class AgreementFilter(django_filters.FilterSet):
+    STATES = [*AgreementStatus.choices, ("incumplido", "Incumplido")]
+    state = django_filters.ChoiceFilter(label="Estado", choices=STATES, method="filter_state", empty_label="Todos")
+    q = django_filters.CharFilter(label="Deudor", field_name="debtor__full_name", lookup_expr="icontains")
+    created_from = django_filters.DateFilter(
+        label="Desde", field_name="created_at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = PaymentAgreement
+        fields = ["state", "q", "created_from"]
+
+    def filter_state(self, queryset, name, value):
+        if value == "incumplido":
+            return queryset.filter(is_broken=True)
+        if value == AgreementStatus.ACTIVE:
+            return queryset.filter(status=value, is_broken=False)
+        return queryset.filter(status=value)

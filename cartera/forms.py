@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 
-from cartera.choices import Channel
+from cartera.choices import Channel, Frequency, PaymentMethod
 from core.models import Campaign
 
 MAX_UPLOAD_MB = getattr(settings, "IMPORT_MAX_MB", 20)
@@ -82,3 +82,19 @@ class GestionForm(forms.Form):
         primary = debtor.phones.filter(is_primary=True).first()
         if primary:
             self.fields["phone"].initial = primary.pk
+
+
+class AgreementForm(forms.Form):
+    discount_pct = forms.DecimalField(label="Descuento (%)", min_value=0, max_value=99.99, decimal_places=2, initial=0)
+    down_payment = forms.DecimalField(label="Prima", min_value=0, decimal_places=2, initial=0)
+    instalments_count = forms.IntegerField(label="Cuotas", min_value=1, max_value=60, initial=3)
+    frequency = forms.ChoiceField(label="Frecuencia", choices=Frequency.choices, initial=Frequency.MONTHLY)
+    first_due_date = forms.DateField(label="Primera cuota", widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(label="Notas", max_length=500, required=False)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label="Monto", min_value=0.01, decimal_places=2)
+    paid_on = forms.DateField(label="Fecha de pago", widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label="Medio", choices=PaymentMethod.choices)
+    reference = forms.CharField(label="Referencia", max_length=80, required=False)

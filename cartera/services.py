@@ -75,7 +75,7 @@ def gestion_create(
 ) -> Gestion:
     """Record a contact attempt; in the same transaction update the debtor's last contact,
     outcome, priority and state, schedule the follow-up it asks for, and free the lease."""
-    debtor = Debtor.objects.select_for_update().select_related("lease_holder").get(pk=debtor.pk)
+    debtor = Debtor.objects.select_for_update(of=("self",)).select_related("lease_holder").get(pk=debtor.pk)
     other = lease_holder_other_than(debtor=debtor, user=agent)
     if other is not None:
         raise ValidationError(f"Este deudor está en gestión por {other}.")

@@ -132,6 +132,24 @@ def test_access_matrix(client, users, campaign):
             method="post",
         ),
     ]
+    from datetime import date
+
+    from cartera.agreements import agreement_create
+
+    deal = agreement_create(
+        debtor=mine, user=users["agente"], discount_pct=0, instalments_count=3, first_due_date=date(2099, 1, 1)
+    )
+    deal_kwargs = lambda u: {"pk": deal.pk}  # noqa: E731
+    routes += [
+        Route("cartera:agreement_list", everyone(200)),
+        Route("cartera:agreement_detail", everyone(200), kwargs=deal_kwargs),
+        Route("cartera:agreement_create", allow("agente", "supervisor"), kwargs=lambda u: {"debtor_pk": mine.pk}),
+        Route("cartera:payment_create", {**workers, "backoffice": 400}, kwargs=deal_kwargs, method="post"),
+        Route("cartera:agreement_decide", allow("supervisor", status=302), kwargs=deal_kwargs, method="post"),
+        Route(
+            "cartera:agreement_cancel", allow("supervisor", "backoffice", status=302), kwargs=deal_kwargs, method="post"
+        ),
+    ]
     foreign = DebtorFactory(assigned_agent=users["outsider"])
     routes.append(Route("cartera:debtor_detail", {**everyone(404), "admin": 200}, kwargs=lambda u: {"pk": foreign.pk}))
     assert check_matrix(client, users, routes) == []
