@@ -55,3 +55,17 @@ def debtor_state(*, debtor: Debtor) -> dict:
 
 def debtor_gestiones(*, debtor: Debtor) -> QuerySet[Gestion]:
     return debtor.gestiones.select_related("agent", "outcome", "phone")[:50]
+
+
+def debtor_agreements(*, debtor: Debtor):
+    return debtor.agreements.with_broken().select_related("created_by")
+
+
+def debtor_follow_ups(*, debtor: Debtor):
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import FollowUp
+
+    return FollowUp.objects.filter(
+        content_type=ContentType.objects.get_for_model(Debtor), object_id=str(debtor.pk)
+    ).select_related("owner")[:20]

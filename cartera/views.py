@@ -63,6 +63,8 @@ def debtor_detail(request, pk: int, form: GestionForm | None = None):
             "state": selectors.debtor_state(debtor=debtor),
             "phones": debtor.phones.all(),
             "gestiones": selectors.debtor_gestiones(debtor=debtor),
+            "agreements": selectors.debtor_agreements(debtor=debtor),
+            "follow_ups": selectors.debtor_follow_ups(debtor=debtor),
             "changes": debtor.history.select_related("history_user")[:20],
             "held_by": other,
             "can_work": can_work,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -34,7 +35,7 @@ def _value(row: Any, accessor: Callable[[Any], Any] | str) -> Any:
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, str):
         return _ILLEGAL.sub("", value)
-    if value is None or isinstance(value, (int, float, bool)) or hasattr(value, "isoformat"):
+    if value is None or isinstance(value, (int, float, bool, Decimal)) or hasattr(value, "isoformat"):
         return value
     return str(value)
 

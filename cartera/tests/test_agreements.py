@@ -169,3 +169,57 @@ def test_broken_is_derived_from_grace_days_under_frozen_time(agente, campaign):
         tick=False,
     ):
         assert not PaymentAgreement.objects.broken().exists()
+
+
+def test_agreement_pages(login, agente, supervisor, backoffice, campaign):
+    from io import BytesIO
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    debtor = DebtorFactory(campaign=campaign, assigned_agent=agente, amount_due=D("100000"))
+    client = login(agente)
+    due = (timezone.localdate() + timedelta(days=10)).isoformat()
+    bad = client.post(
+        reverse("cartera:agreement_create", args=[debtor.pk]),
+        {
+            "discount_pct": "0",
+            "down_payment": "200000",
+            "instalments_count": "3",
+            "frequency": "mensual",
+            "first_due_date": due,
+        },
+    )
+    assert bad.status_code == 200 and "La prima debe ser menor" in bad.content.decode()
+    response = client.post(
+        reverse("cartera:agreement_create", args=[debtor.pk]),
+        {
+            "discount_pct": "0",
+            "down_payment": "0",
+            "instalments_count": "3",
+            "frequency": "mensual",
+            "first_due_date": due,
+        },
+    )
+    agreement = PaymentAgreement.objects.get()
+    assert response["Location"] == reverse("cartera:agreement_detail", args=[agreement.pk])
+    page = client.get(response["Location"]).content.decode()
+    # Spanish number format: non-breaking-space thousands, decimal comma.
+    assert "33\xa0333,33" in page and "33\xa0333,34" in page and "100\xa0000,00" in page and "Vigente" in page
+    card = client.get(reverse("cartera:debtor_detail", args=[debtor.pk])).content.decode()
+    assert f"#{agreement.pk} · CRC 100\xa0000,00" in card
+    rows = list(load_workbook(BytesIO(client.get(response["Location"] + "?export=xlsx").content)).active.values)
+    assert [row[2] for row in rows[1:]] == [33333.33, 33333.33, 33333.34]
+    cashier = login(backoffice)
+    over = cashier.post(
+        reverse("cartera:payment_create", args=[agreement.pk]),
+        {"amount": "100000.01", "paid_on": timezone.localdate().isoformat(), "method": "sinpe"},
+    )
+    assert over.status_code == 400 and "supera lo adeudado" in over.content.decode()
+    cashier.post(
+        reverse("cartera:payment_create", args=[agreement.pk]),
+        {"amount": "40000", "paid_on": timezone.localdate().isoformat(), "method": "sinpe", "reference": "SINPE-1"},
+    )
+    assert agreement.payments.get().reference == "SINPE-1"
+    listing = login(supervisor).get(reverse("cartera:agreement_list") + "?state=vigente").content.decode()
+    assert debtor.full_name in listing

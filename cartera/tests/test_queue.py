@@ -107,6 +107,9 @@ def test_promise_needs_amount_date_and_a_follow_up_is_scheduled(agente, campaign
     )
     follow_up = FollowUp.objects.get(owner=agente)
     assert follow_up.record == debtor and follow_up.due_at == due
+    from cartera.selectors import debtor_follow_ups
+
+    assert list(debtor_follow_ups(debtor=debtor)) == [follow_up]
 
 
 def test_closing_outcome_closes_the_debtor(agente, campaign, outcomes):
