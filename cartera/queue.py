@@ -59,8 +59,13 @@ def queue_candidates(*, agent: User, campaign: Campaign, now=None):
 
 
 def held_debtor(*, agent: User, campaign: Campaign, now=None) -> Debtor | None:
+    """The debtor the agent already holds, if it still belongs in the queue (resume it)."""
     now = now or timezone.now()
-    return Debtor.objects.filter(campaign=campaign, lease_holder=agent, lease_until__gt=now, closed=False).first()
+    return (
+        queue_candidates(agent=agent, campaign=campaign, now=now)
+        .filter(lease_holder=agent, lease_until__gt=now)
+        .first()
+    )
 
 
 def next_debtor(*, agent: User, campaign: Campaign) -> Debtor | None:
@@ -114,6 +119,14 @@ def lease_heartbeat(*, debtor: Debtor, agent: User) -> bool:
         .update(lease_holder=agent, lease_until=until)
     )
     return bool(extended)
+
+
+def lease_take(*, debtor: Debtor, agent: User) -> bool:
+    """An agent opened this card: hold it, and let go of any other debtor they were holding."""
+    taken = lease_heartbeat(debtor=debtor, agent=agent)
+    if taken:
+        Debtor.objects.filter(lease_holder=agent).exclude(pk=debtor.pk).update(lease_holder=None, lease_until=None)
+    return taken
 
 
 def lease_release(*, debtor: Debtor, agent: User) -> None:

@@ -13,6 +13,7 @@ from cartera.choices import Channel
 from cartera.models import CarteraSettings, Debtor, DebtorPhone, Gestion, Outcome
 from cartera.queue import lease_holder_other_than
 from core.models import Campaign, User
+from core.roles import Role
 from core.services import follow_up_create
 
 # code, label, priority, is_contact, is_promise, needs_follow_up, closes_debtor
@@ -115,6 +116,8 @@ def gestion_create(
     debtor.priority = outcome.priority
     debtor.closed = outcome.closes_debtor
     debtor.lease_holder, debtor.lease_until = None, None
+    if debtor.assigned_agent_id is None and agent.role == Role.AGENTE:
+        debtor.assigned_agent = agent  # whoever works a pool debtor keeps it (and its follow-ups)
     debtor._change_reason = f"Gestión {outcome.code}"
     debtor.save()
     if phone is not None:

@@ -52,7 +52,7 @@ def debtor_detail(request, pk: int, form: GestionForm | None = None):
     debtor = selectors.debtor_detail(user=request.user, pk=pk)
     other = queue.lease_holder_other_than(debtor=debtor, user=request.user)
     if other is None and request.user.role == Role.AGENTE:
-        queue.lease_heartbeat(debtor=debtor, agent=request.user)  # opening the card takes it
+        queue.lease_take(debtor=debtor, agent=request.user)  # opening the card takes it
     can_work = other is None and request.user.role in WORKERS
     outcomes = list(debtor.campaign.outcomes.filter(active=True)) if can_work else []
     return render(

@@ -186,3 +186,23 @@ def test_a_debtor_just_worked_waits_the_retry_time(agente, campaign, outcomes):
     assert claim(agente, campaign) is None
     Debtor.objects.filter(pk=debtor.pk).update(last_contact_at=timezone.now() - timedelta(minutes=61))
     assert claim(agente, campaign) == debtor
+
+
+def test_working_a_pool_debtor_makes_it_the_agents(login, agente, campaign, outcomes):
+    debtor = queue.next_debtor(agent=agente, campaign=DebtorFactory(campaign=campaign).campaign)
+    assert debtor.assigned_agent is None
+    services.gestion_create(debtor=debtor, agent=agente, outcome=outcomes["NC"])
+    debtor.refresh_from_db()
+    assert debtor.assigned_agent == agente
+    assert login(agente).get(reverse("cartera:debtor_detail", args=[debtor.pk])).status_code == 200
+
+
+def test_opening_a_card_lets_go_of_the_previous_one(login, agente, campaign):
+    first = DebtorFactory(campaign=campaign, assigned_agent=agente, priority=1)
+    second = DebtorFactory(campaign=campaign, assigned_agent=agente, priority=2)
+    client = login(agente)
+    client.get(reverse("cartera:debtor_detail", args=[first.pk]))
+    client.get(reverse("cartera:debtor_detail", args=[second.pk]))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.lease_holder is None and second.lease_holder == agente
