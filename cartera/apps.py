@@ -14,6 +14,7 @@ class CarteraConfig(AppConfig):
 
         everyone = frozenset(Role.values)
         workers = frozenset({Role.AGENTE, Role.SUPERVISOR})
+        team = frozenset({Role.SUPERVISOR, Role.ADMINISTRADOR})
         managers = frozenset({Role.SUPERVISOR, Role.BACKOFFICE, Role.ADMINISTRADOR})
         for entry in (
             MenuEntry("Cartera", "Siguiente", "cartera:queue_next", "bi-skip-forward", workers, Module.CARTERA, 39),
@@ -21,6 +22,7 @@ class CarteraConfig(AppConfig):
             MenuEntry(
                 "Cartera", "Acuerdos", "cartera:agreement_list", "bi-journal-check", everyone, Module.CARTERA, 40
             ),
+            MenuEntry("Cartera", "Asignar", "cartera:debtors_assign", "bi-diagram-3", team, Module.CARTERA, 41),
             MenuEntry("Cartera", "Importar", "cartera:import_start", "bi-upload", managers, Module.CARTERA, 41),
             MenuEntry(
                 "Cartera", "Importaciones", "cartera:import_list", "bi-clock-history", managers, Module.CARTERA, 42

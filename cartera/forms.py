@@ -98,3 +98,20 @@ class PaymentForm(forms.Form):
     paid_on = forms.DateField(label="Fecha de pago", widget=forms.DateInput(attrs={"type": "date"}))
     method = forms.ChoiceField(label="Medio", choices=PaymentMethod.choices)
     reference = forms.CharField(label="Referencia", max_length=80, required=False)
+
+
+class AssignForm(forms.Form):
+    agents = forms.ModelMultipleChoiceField(
+        label="Repartir entre",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Elige al menos un agente."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from core.models import User
+        from core.roles import Role
+
+        self.fields["agents"].queryset = User.objects.visible_to(user).filter(role=Role.AGENTE, is_active=True)
+        self.fields["agents"].initial = list(self.fields["agents"].queryset.values_list("pk", flat=True))

@@ -125,3 +125,38 @@ def gestion_create(
     if next_action_at and outcome.needs_follow_up:
         follow_up_create(owner=agent, due_at=next_action_at, note=f"{outcome.label}: {debtor.full_name}", record=debtor)
     return gestion
+
+
+def assignment_split(*, total: int, agents: list[User]) -> list[tuple[User, int]]:
+    """How ``total`` debtors spread evenly over ``agents`` (the first ones take the remainder)."""
+    if not agents:
+        return []
+    share, extra = divmod(total, len(agents))
+    return [(agent, share + (1 if index < extra else 0)) for index, agent in enumerate(agents)]
+
+
+@transaction.atomic
+def debtors_assign(*, debtors, agents: list[User], by: User) -> dict[int, int]:
+    """Assign the debtors of a (filtered, visible) queryset evenly over ``agents``, round-robin
+    in balance order (biggest first) so every agent gets a similar mix; history records it."""
+    from simple_history.utils import bulk_update_with_history
+
+    agents = list(agents)
+    if not agents:
+        raise ValidationError({"agents": "Elige al menos un agente."})
+    wrong = [a for a in agents if a.role != Role.AGENTE or not a.is_active]
+    if wrong:
+        raise ValidationError({"agents": f"Solo se asigna a agentes activos: {', '.join(map(str, wrong))}."})
+    chosen = Debtor.objects.filter(pk__in=debtors.values("pk"))
+    rows = list(chosen.select_for_update().order_by("-amount_due", "pk").only("pk", "amount_due", "assigned_agent"))
+    if not rows:
+        raise ValidationError("No hay deudores con estos filtros.")
+    counts = {agent.pk: 0 for agent in agents}
+    for index, debtor in enumerate(rows):
+        agent = agents[index % len(agents)]
+        debtor.assigned_agent = agent
+        counts[agent.pk] += 1
+    bulk_update_with_history(
+        rows, Debtor, ["assigned_agent"], batch_size=1000, default_user=by, default_change_reason="Asignación masiva"
+    )
+    return counts

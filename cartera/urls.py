@@ -6,6 +6,7 @@ app_name = "cartera"
 
 urlpatterns = [
     path("deudores/", views.DebtorListView.as_view(), name="debtor_list"),
+    path("deudores/asignar/", views.debtors_assign, name="debtors_assign"),
     path("deudores/<int:pk>/", views.debtor_detail, name="debtor_detail"),
     path("deudores/<int:pk>/gestion/", views.gestion_create, name="gestion_create"),
     path("deudores/<int:pk>/reserva/", views.lease_heartbeat, name="lease_heartbeat"),

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from cartera import queue, selectors, services
 from cartera.filters import DebtorFilter
-from cartera.forms import GestionForm
+from cartera.forms import AssignForm, GestionForm
 from core.access import role_required
 from core.choices import Module
 from core.lists import FilteredListView
@@ -117,3 +117,35 @@ def lease_heartbeat(request, pk: int):
     debtor = selectors.debtor_detail(user=request.user, pk=pk)
     kept = queue.lease_heartbeat(debtor=debtor, agent=request.user)
     return JsonResponse({"held": kept}, status=200 if kept else 409)
+
+
+@role_required(Role.SUPERVISOR)
+def debtors_assign(request):
+    """Bulk (re)assignment: the debtor filters choose who, the form chooses among which agents."""
+    filterset = DebtorFilter(request.GET or None, queryset=selectors.debtor_list(user=request.user), request=request)
+    debtors = filterset.qs if (not filterset.is_bound or filterset.is_valid()) else filterset.queryset.none()
+    form = AssignForm(request.POST or None, user=request.user)
+    total = debtors.count()
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = services.debtors_assign(debtors=debtors, agents=form.cleaned_data["agents"], by=request.user)
+        except ValidationError as exc:
+            for field, problems in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, f"{sum(counts.values())} deudores repartidos entre {len(counts)} agentes.")
+            return redirect(f"{reverse('cartera:debtor_list')}?{request.GET.urlencode()}")
+    chosen = (
+        list(form.cleaned_data["agents"]) if form.is_bound and form.is_valid() else list(form.fields["agents"].queryset)
+    )
+    return render(
+        request,
+        "cartera/assign.html",
+        {
+            "filter": filterset,
+            "form": form,
+            "total": total,
+            "split": services.assignment_split(total=total, agents=chosen),
+            "querystring": request.GET.urlencode(),
+        },
+    )

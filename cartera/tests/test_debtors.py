@@ -142,6 +142,7 @@ def test_access_matrix(client, users, campaign):
     deal_kwargs = lambda u: {"pk": deal.pk}  # noqa: E731
     routes += [
         Route("cartera:agreement_list", everyone(200)),
+        Route("cartera:debtors_assign", allow("supervisor")),
         Route("cartera:agreement_detail", everyone(200), kwargs=deal_kwargs),
         Route("cartera:agreement_create", allow("agente", "supervisor"), kwargs=lambda u: {"debtor_pk": mine.pk}),
         Route("cartera:payment_create", {**workers, "backoffice": 400}, kwargs=deal_kwargs, method="post"),

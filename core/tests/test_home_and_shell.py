@@ -22,7 +22,10 @@ def test_menus_follow_the_role(users):
     cartera_managers = {"Importar", "Importaciones"}
     assert menu_labels(users["agente"]) == base | {"Siguiente"}
     assert menu_labels(users["backoffice"]) == base | cartera_managers
-    assert menu_labels(users["supervisor"]) == base | {"Siguiente", "Mi equipo", "Enviar aviso"} | cartera_managers
+    assert (
+        menu_labels(users["supervisor"])
+        == base | {"Siguiente", "Asignar", "Mi equipo", "Enviar aviso"} | cartera_managers
+    )
     assert menu_labels(users["admin"]) == base | cartera_managers | {
         "Enviar aviso",
         "Usuarios",
