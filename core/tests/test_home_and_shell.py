@@ -27,6 +27,7 @@ def test_menus_follow_the_role(users):
         == base | {"Siguiente", "Asignar", "Mi equipo", "Enviar aviso"} | cartera_managers
     )
     assert menu_labels(users["admin"]) == base | cartera_managers | {
+        "Asignar",
         "Enviar aviso",
         "Usuarios",
         "Actividad",
