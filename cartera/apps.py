@@ -22,6 +22,10 @@ class CarteraConfig(AppConfig):
             MenuEntry(
                 "Cartera", "Acuerdos", "cartera:agreement_list", "bi-journal-check", everyone, Module.CARTERA, 40
             ),
+            MenuEntry(
+                "Cartera", "Gestiones", "cartera:gestion_list", "bi-telephone-outbound", everyone, Module.CARTERA, 40
+            ),
+            MenuEntry("Cartera", "Pagos", "cartera:payment_list", "bi-cash-coin", everyone, Module.CARTERA, 40),
             MenuEntry("Cartera", "Asignar", "cartera:debtors_assign", "bi-diagram-3", team, Module.CARTERA, 41),
             MenuEntry("Cartera", "Importar", "cartera:import_start", "bi-upload", managers, Module.CARTERA, 41),
             MenuEntry(

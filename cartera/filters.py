@@ -1,8 +1,8 @@
 import django_filters
 from django import forms
 
-from cartera.choices import AgreementStatus, MoraBucket
-from cartera.models import Debtor, PaymentAgreement
+from cartera.choices import AgreementStatus, MoraBucket, PaymentMethod
+from cartera.models import Debtor, Gestion, Payment, PaymentAgreement
 from cartera.selectors import debtor_search
 from core.choices import ImportStatus
 from core.filters import YES_NO
@@ -69,3 +69,34 @@ class AgreementFilter(django_filters.FilterSet):
         if value == AgreementStatus.ACTIVE:
             return queryset.filter(status=value, is_broken=False)
         return queryset.filter(status=value)
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class GestionFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(label="Desde", field_name="created_at", lookup_expr="date__gte", widget=DATE)
+    date_to = django_filters.DateFilter(label="Hasta", field_name="created_at", lookup_expr="date__lte", widget=DATE)
+    agent = django_filters.ModelChoiceFilter(label="Agente", queryset=User.objects.none())
+    outcome = django_filters.CharFilter(label="Tipificación", field_name="outcome__code", lookup_expr="iexact")
+    q = django_filters.CharFilter(label="Deudor", field_name="debtor__full_name", lookup_expr="icontains")
+
+    class Meta:
+        model = Gestion
+        fields = ["date_from", "date_to", "agent", "outcome", "q"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.request.user if self.request else None
+        self.filters["agent"].queryset = User.objects.visible_to(user).filter(role=Role.AGENTE)
+
+
+class PaymentFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(label="Desde", field_name="paid_on", lookup_expr="gte", widget=DATE)
+    date_to = django_filters.DateFilter(label="Hasta", field_name="paid_on", lookup_expr="lte", widget=DATE)
+    method = django_filters.ChoiceFilter(label="Medio", choices=PaymentMethod.choices, empty_label="Todos")
+    q = django_filters.CharFilter(label="Deudor", field_name="agreement__debtor__full_name", lookup_expr="icontains")
+
+    class Meta:
+        model = Payment
+        fields = ["date_from", "date_to", "method", "q"]

@@ -143,6 +143,8 @@ def test_access_matrix(client, users, campaign):
     routes += [
         Route("cartera:agreement_list", everyone(200)),
         Route("cartera:debtors_assign", allow("supervisor")),
+        Route("cartera:gestion_list", everyone(200)),
+        Route("cartera:payment_list", everyone(200)),
         Route("cartera:agreement_detail", everyone(200), kwargs=deal_kwargs),
         Route("cartera:agreement_create", allow("agente", "supervisor"), kwargs=lambda u: {"debtor_pk": mine.pk}),
         Route("cartera:payment_create", {**workers, "backoffice": 400}, kwargs=deal_kwargs, method="post"),

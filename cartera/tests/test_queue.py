@@ -206,3 +206,35 @@ def test_opening_a_card_lets_go_of_the_previous_one(login, agente, campaign):
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.lease_holder is None and second.lease_holder == agente
+
+
+def test_gestion_and_payment_lists(login, agente, agente_b, supervisor, campaign, outcomes):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from cartera.agreements import agreement_create, payment_register
+
+    mine = DebtorFactory(campaign=campaign, assigned_agent=agente, full_name="Deudora Propia")
+    theirs = DebtorFactory(campaign=campaign, assigned_agent=agente_b, full_name="Deudor Ajeno")
+    services.gestion_create(debtor=mine, agent=agente, outcome=outcomes["CUELGA"], notes="nota-propia")
+    services.gestion_create(debtor=theirs, agent=agente_b, outcome=outcomes["NC"], notes="nota-ajena")
+    deal = agreement_create(
+        debtor=mine,
+        user=agente,
+        discount_pct=Decimal(0),
+        instalments_count=2,
+        first_due_date=timezone.localdate() + timedelta(days=5),
+    )
+    payment_register(agreement=deal, user=agente, amount=Decimal("100"), paid_on=timezone.localdate(), method="sinpe")
+    client = login(agente)
+    body = client.get(reverse("cartera:gestion_list")).content.decode()
+    assert "nota-propia" in body and "nota-ajena" not in body  # agents see their own
+    team = login(supervisor).get(reverse("cartera:gestion_list") + "?outcome=nc").content.decode()
+    assert "nota-ajena" in team and "nota-propia" not in team
+    rows = list(
+        load_workbook(BytesIO(client.get(reverse("cartera:payment_list") + "?export=xlsx").content)).active.values
+    )
+    assert rows[1][1:4] == ("Deudora Propia", deal.pk, 100)
+    bad = client.get(reverse("cartera:payment_list") + "?date_from=ayer&method=oro")
+    assert bad.status_code == 200 and "No hay pagos" in bad.content.decode()

@@ -18,7 +18,17 @@ def menu_labels(user):
 
 
 def test_menus_follow_the_role(users):
-    base = {"Inicio", "Mis seguimientos", "Calendario", "Notificaciones", "Campañas", "Deudores", "Acuerdos"}
+    base = {
+        "Inicio",
+        "Mis seguimientos",
+        "Calendario",
+        "Notificaciones",
+        "Campañas",
+        "Deudores",
+        "Acuerdos",
+        "Gestiones",
+        "Pagos",
+    }
     cartera_managers = {"Importar", "Importaciones"}
     assert menu_labels(users["agente"]) == base | {"Siguiente"}
     assert menu_labels(users["backoffice"]) == base | cartera_managers
