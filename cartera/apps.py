@@ -17,6 +17,7 @@ class CarteraConfig(AppConfig):
         team = frozenset({Role.SUPERVISOR, Role.ADMINISTRADOR})
         managers = frozenset({Role.SUPERVISOR, Role.BACKOFFICE, Role.ADMINISTRADOR})
         for entry in (
+            MenuEntry("Cartera", "Dashboard", "cartera:dashboard", "bi-speedometer2", managers, Module.CARTERA, 38),
             MenuEntry("Cartera", "Siguiente", "cartera:queue_next", "bi-skip-forward", workers, Module.CARTERA, 39),
             MenuEntry("Cartera", "Deudores", "cartera:debtor_list", "bi-person-vcard", everyone, Module.CARTERA, 40),
             MenuEntry(

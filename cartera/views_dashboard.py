@@ -101,7 +101,8 @@ EXPORT_COLUMNS = [
 
 @role_required(Role.SUPERVISOR, Role.BACKOFFICE)
 def dashboard(request):
-    form = DashboardFilterForm(request.GET or None, user=request.user)
+    start, end = default_range()
+    form = DashboardFilterForm(request.GET or None, user=request.user, initial={"from": start, "to": end})
     date_from, date_to = form.period()
     campaign = form.selected_campaign()
     data = dashboard_data(user=request.user, date_from=date_from, date_to=date_to, campaign=campaign)

@@ -143,6 +143,7 @@ def test_access_matrix(client, users, campaign):
     routes += [
         Route("cartera:agreement_list", everyone(200)),
         Route("cartera:debtors_assign", allow("supervisor")),
+        Route("cartera:dashboard", allow("supervisor", "backoffice")),
         Route("cartera:gestion_list", everyone(200)),
         Route("cartera:payment_list", everyone(200)),
         Route("cartera:agreement_detail", everyone(200), kwargs=deal_kwargs),

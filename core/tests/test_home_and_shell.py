@@ -29,7 +29,7 @@ def test_menus_follow_the_role(users):
         "Gestiones",
         "Pagos",
     }
-    cartera_managers = {"Importar", "Importaciones"}
+    cartera_managers = {"Importar", "Importaciones", "Dashboard"}
     assert menu_labels(users["agente"]) == base | {"Siguiente"}
     assert menu_labels(users["backoffice"]) == base | cartera_managers
     assert (
