@@ -17,6 +17,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the project's helpers (core.testing) without Django settings
+
+from core.testing.processes import stop_process  # noqa: E402
+
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "crm_bench"
 PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
@@ -138,13 +143,7 @@ def start_server(env: dict[str, str], log_path: Path, workers: int) -> tuple[sub
 
 def stop_server(server: subprocess.Popen) -> None:
     """SIGTERM to the uvicorn parent (it stops its workers); SIGKILL to it after 20 s."""
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+    stop_process(server, timeout=20)
 
 
 def cpu_seconds(pid: int) -> float:

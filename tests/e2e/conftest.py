@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from core.testing.processes import stop_process
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -191,18 +193,8 @@ def e2e_server(server_env, tmp_path_factory) -> Iterator[str]:
             )
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
+        stop_process(process)
+        stop_process(worker)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from e2e_pages import bell_count, sidebar_link
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -30,20 +31,6 @@ IMPORT_TIMEOUT_MS = 60_000
 EXPECTED = {"created": "120", "updated": "10", "rejected": "2"}
 REJECTED_ROWS = {132, 133}  # spreadsheet rows: no phone; an impossible phone
 NOTIFICATION = "Importación de cartera_cobranza.xlsx terminada"
-
-
-def sidebar_link(page, label: str):
-    # The accessible name starts with the Bootstrap Icons glyph (a private-use character).
-    name = re.compile(rf"^\W*{re.escape(label)}$")
-    return page.locator("[data-testid=sidebar]").get_by_role("link", name=name)
-
-
-def bell_count(page) -> int:
-    """The unread count the bell shows; a hidden badge means zero."""
-    badge = page.locator("[data-testid=bell-count]")
-    if not badge.is_visible():
-        return 0
-    return int(badge.inner_text().strip())
 
 
 def test_supervisor_imports_collections_portfolio(new_context, login, e2e_server, screenshot_dir, tmp_path):

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 import pytest
+from e2e_pages import sidebar_link
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -25,12 +26,6 @@ FOLLOW_UP_LABEL = "Promesa de pago"  # label of PROMESA_PAGO: the follow-up note
 NAV_TIMEOUT_MS = 30_000  # a CI run may share the CPU: saving a gestión and claiming the next can be slow
 CARD_URL = re.compile(r"/cartera/deudores/(\d+)/$")
 CENT = Decimal("0.01")
-
-
-def sidebar_link(page, label: str):
-    # The accessible name starts with the Bootstrap Icons glyph (a private-use character).
-    name = re.compile(rf"^\W*{re.escape(label)}$")
-    return page.locator("[data-testid=sidebar]").get_by_role("link", name=name)
 
 
 def parse_amount(text: str) -> Decimal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from e2e_pages import bell_count, sidebar_link
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -12,20 +13,6 @@ pytestmark = pytest.mark.e2e
 AGENT_ENTRIES = ["Inicio", "Mis seguimientos", "Calendario", "Notificaciones", "Campañas"]
 TEAM_ENTRIES = ["Mi equipo", "Enviar aviso"]
 ADMIN_ENTRIES = ["Usuarios", "Actividad"]
-
-
-def sidebar_link(page, label: str):
-    # The accessible name starts with the Bootstrap Icons glyph (a private-use character).
-    name = re.compile(rf"^\W*{re.escape(label)}$")
-    return page.locator("[data-testid=sidebar]").get_by_role("link", name=name)
-
-
-def bell_count(page) -> int:
-    """The unread count the bell shows; a hidden badge means zero."""
-    badge = page.locator("[data-testid=bell-count]")
-    if not badge.is_visible():
-        return 0
-    return int(badge.inner_text().strip())
 
 
 def test_agent_home(new_context, login, screenshot_dir):
