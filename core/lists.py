@@ -4,6 +4,7 @@ and answering HTMX requests with just the table partial."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
@@ -18,7 +19,7 @@ class FilteredListView(TemplateView):
     paginate_by: int | None = None
 
     def get_queryset(self):
-        raise NotImplementedError("Subclasses return the user-scoped queryset (a selector).")
+        raise ImproperlyConfigured(f"{type(self).__name__} must define get_queryset() returning a scoped selector.")
 
     def get_filterset(self):
         return self.filterset_class(self.request.GET or None, queryset=self.get_queryset(), request=self.request)
