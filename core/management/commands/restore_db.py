@@ -41,7 +41,7 @@ class Command(BaseCommand):
         name = connections[database].settings_dict["NAME"]
         if interactive:
             self.stdout.write(
-                self.style.WARNING(f"Esto reemplaza TODOS los datos de la base {name} por el respaldo {backup}.")
+                self.style.WARNING(f"Esto reemplaza todos los datos de la base {name} por el respaldo {backup}.")
             )
             try:
                 answer = input("Escriba «si» para continuar: ")
