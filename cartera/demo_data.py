@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cartera import services
@@ -58,6 +59,7 @@ def _portfolio(campaign: Campaign) -> int:
             debtor=debtor, e164=f"+506{rng.choice('6788')}{rng.randint(1_000_000, 9_999_999)}", is_primary=True
         )
     _some_gestiones(campaign, agents, rng)
+    _some_agreements(campaign, agents)
     return DEBTORS
 
 
@@ -71,3 +73,43 @@ def _some_gestiones(campaign: Campaign, agents: list[User], rng: random.Random) 
         services.gestion_create(
             debtor=debtor, agent=debtor.assigned_agent, outcome=outcome, notes="Gestión de demostración"
         )
+
+
+def _some_agreements(campaign: Campaign, agents: list[User]) -> None:
+    """A dozen agreements: some paid in part, one fulfilled, and a few already broken (their
+    schedule started in the past, nothing paid) so every state shows on the lists."""
+    from cartera import agreements
+    from cartera.models import Instalment
+
+    if not agents:
+        return
+    today = timezone.localdate()
+    debtors = campaign.debtors.filter(assigned_agent__isnull=False, closed=False).order_by("pk")[100:112]
+    for index, debtor in enumerate(debtors):
+        deal = agreements.agreement_create(
+            debtor=debtor,
+            user=debtor.assigned_agent,
+            discount_pct=Decimal(5 * (index % 3)),
+            instalments_count=3,
+            first_due_date=today + timedelta(days=7),
+        )
+        if index % 4 == 1:
+            agreements.payment_register(
+                agreement=deal,
+                user=debtor.assigned_agent,
+                amount=deal.instalments.first().amount,
+                paid_on=today,
+                method="sinpe",
+                reference=f"DEMO-{deal.pk}",
+            )
+        elif index % 4 == 2:
+            # As if signed seven weeks ago: its first instalment is long overdue (incumplido).
+            Instalment.objects.filter(agreement=deal).update(due_date=F("due_date") - timedelta(days=47))
+        elif index == 3:
+            agreements.payment_register(
+                agreement=deal,
+                user=debtor.assigned_agent,
+                amount=deal.negotiated_amount,
+                paid_on=today,
+                method="transferencia",
+            )

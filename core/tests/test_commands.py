@@ -97,5 +97,10 @@ def test_seed_demo_gives_the_collections_campaign_a_worked_portfolio(db):
     assert Gestion.objects.filter(debtor__campaign=campaign).count() == 60
     buckets = set(Debtor.objects.with_mora().values_list("mora_bucket", flat=True))
     assert {"0-30", "31-60", "61-90", "91-180", "180+"} <= buckets
+    from cartera.models import PaymentAgreement
+
+    assert PaymentAgreement.objects.count() == 12
+    assert PaymentAgreement.objects.broken().count() == 3
+    assert PaymentAgreement.objects.filter(status="cumplido").count() == 1
     run("seed_demo")
-    assert Debtor.objects.count() == 300 and Gestion.objects.count() == 60
+    assert Debtor.objects.count() == 300 and Gestion.objects.count() == 60 and PaymentAgreement.objects.count() == 12
