@@ -10,6 +10,7 @@ from cartera.filters import DebtorFilter
 from cartera.forms import AssignForm, GestionForm
 from core.access import role_required
 from core.choices import Module
+from core.forms import add_service_errors
 from core.lists import FilteredListView
 from core.models import Campaign
 from core.roles import Role
@@ -84,9 +85,7 @@ def gestion_create(request, pk: int):
         try:
             gestion = services.gestion_create(debtor=debtor, agent=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, messages_ in errors.items():
-                form.add_error(field if field in form.fields else None, messages_)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Gestión {gestion.outcome.code} guardada para {debtor.full_name}.")
             if request.POST.get("then") == "card":
@@ -130,8 +129,7 @@ def debtors_assign(request):
         try:
             counts = services.debtors_assign(debtors=debtors, agents=form.cleaned_data["agents"], by=request.user)
         except ValidationError as exc:
-            for field, problems in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{sum(counts.values())} deudores repartidos entre {len(counts)} agentes.")
             return redirect(f"{reverse('cartera:debtor_list')}?{request.GET.urlencode()}")

@@ -13,17 +13,12 @@ from cartera.forms import AgreementForm, PaymentForm
 from cartera.models import PaymentAgreement
 from core.access import get_object_for_user, role_required
 from core.exports import xlsx_response
+from core.forms import add_service_errors
 from core.lists import FilteredListView
 from core.roles import Role
 
 NEGOTIATORS = (Role.AGENTE, Role.SUPERVISOR)
 CASHIERS = (Role.AGENTE, Role.SUPERVISOR, Role.BACKOFFICE)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, problems in errors.items():
-        form.add_error(field if field in form.fields else None, problems)
 
 
 def _agreement(request, pk: int) -> PaymentAgreement:
@@ -39,7 +34,7 @@ def agreement_create(request, debtor_pk: int):
         try:
             agreement = agreements.agreement_create(debtor=debtor, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if agreement.status == AgreementStatus.PENDING_APPROVAL:
                 messages.warning(
@@ -91,7 +86,7 @@ def payment_create(request, pk: int):
         try:
             agreements.payment_register(agreement=agreement, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Pago registrado.")
             return redirect("cartera:agreement_detail", pk=agreement.pk)

@@ -10,6 +10,7 @@ from cartera.filters import ImportJobFilter
 from cartera.forms import ImportUploadForm, MappingForm
 from core.access import RoleRequiredMixin, get_object_for_user, role_required
 from core.choices import ImportStatus
+from core.forms import add_service_errors
 from core.lists import FilteredListView
 from core.models import ImportJob
 from core.roles import Role
@@ -32,8 +33,7 @@ def import_start(request):
                 campaign=form.cleaned_data["campaign"], upload=form.cleaned_data["file"], user=request.user
             )
         except ValidationError as exc:
-            for error in exc.message_dict.get("file", exc.messages):
-                form.add_error("file", error)
+            add_service_errors(form, exc, default_field="file")
         else:
             return redirect("cartera:import_preview", pk=job.pk)
     return render(request, "cartera/import_start.html", {"form": form})
@@ -51,7 +51,7 @@ def import_preview(request, pk: int):
         try:
             importer.import_job_confirm(job=job, mapping=form.mapping())
         except ValidationError as exc:
-            form.add_error(None, exc.messages)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Importación en curso: puedes seguir trabajando, te avisaremos al terminar.")
             return redirect("cartera:import_detail", pk=job.pk)

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.models import FollowUp, User
@@ -60,3 +61,11 @@ class NoticeForm(forms.Form):
         if self.user.is_admin_role:
             return User.objects.filter(is_active=True)
         return User.objects.filter(supervisor=self.user, is_active=True)
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, *, default_field: str | None = None) -> None:
+    """Show a service's ValidationError on ``form``: per field where the form has that field,
+    otherwise on ``default_field`` (or as a form-wide error)."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, problems in errors.items():
+        form.add_error(field if field in form.fields else default_field, problems)

@@ -1,7 +1,7 @@
 """The access layer: visible_to per role, get_object_for_user, role gates."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 from django.views import View
@@ -93,3 +93,23 @@ def test_role_required_and_mixin(users):
         else:
             with pytest.raises(PermissionDenied):
                 QualityView.as_view()(request)
+
+
+def test_service_errors_land_on_their_fields_or_the_form():
+    from django import forms as django_forms
+
+    from core.forms import add_service_errors
+
+    class NoteForm(django_forms.Form):
+        note = django_forms.CharField(required=False)
+
+    form = NoteForm({"note": "x"})
+    assert form.is_valid()
+    add_service_errors(form, ValidationError({"note": "Nota inválida.", "other": "Otro problema."}))
+    add_service_errors(form, ValidationError("Error general."))
+    assert form.errors["note"] == ["Nota inválida."]
+    assert form.non_field_errors() == ["Otro problema.", "Error general."]
+    plain = NoteForm({"note": "x"})
+    plain.is_valid()
+    add_service_errors(plain, ValidationError("Va al campo."), default_field="note")
+    assert plain.errors["note"] == ["Va al campo."]

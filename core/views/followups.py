@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from core import selectors, services
 from core.access import get_object_for_user
 from core.filters import FollowUpFilter
-from core.forms import FollowUpForm
+from core.forms import FollowUpForm, add_service_errors
 from core.lists import FilteredListView
 from core.models import FollowUp
 from core.views.utils import redirect_back
@@ -89,8 +89,7 @@ def _save_form(request, form, follow_up=None):
                 follow_up=follow_up, due_at=form.cleaned_data["due_at"], note=form.cleaned_data["note"]
             )
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, exc)
         return None
     return follow_up
 

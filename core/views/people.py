@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from core import selectors, services
 from core.access import RoleRequiredMixin, role_required
 from core.filters import CampaignFilter, TeamFilter, UserFilter
-from core.forms import NoticeForm
+from core.forms import NoticeForm, add_service_errors
 from core.lists import FilteredListView
 from core.roles import Role
 
@@ -81,7 +81,7 @@ def notice_send(request):
                 sender=request.user, recipients=form.recipients(), text=form.cleaned_data["text"]
             )
         except ValidationError as exc:
-            form.add_error("text", exc.message_dict.get("text", exc.messages))
+            add_service_errors(form, exc, default_field="text")
         else:
             messages.success(request, f"Aviso enviado a {count} persona(s).")
             return redirect("core:notice_send")
