@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import Campaign, CampaignMembership, FollowUp, Notification, User
+from core.models import Campaign, CampaignMembership, ExportJob, FollowUp, Notification, User
 
 admin.site.site_header = "CREA CRM · Administración"
 admin.site.site_title = "CREA CRM"
@@ -51,3 +51,13 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["text", "user__username"]
     raw_id_fields = ["user"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_by", "status", "total_rows", "created_at", "finished_at"]
+    list_filter = ["status", "name"]
+    search_fields = ["name", "created_by__username"]
+    raw_id_fields = ["created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["processed_rows", "started_at", "finished_at", "created_at"]

@@ -46,3 +46,11 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "Importando"
     DONE = "done", "Terminada"
     FAILED = "failed", "Fallida"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "En cola"
+    RUNNING = "running", "Generando"
+    DONE = "done", "Listo"
+    FAILED = "failed", "Fallido"
+    EXPIRED = "expired", "Archivo borrado"

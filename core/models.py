@@ -9,7 +9,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.access import campaign_ids_of, is_admin, scope_for
-from core.choices import Country, Currency, ImportStatus, Module, NotificationKind
+from core.choices import Country, Currency, ExportStatus, ImportStatus, Module, NotificationKind
 from core.roles import MODULE_SCOPED_ROLES, Role
 
 
@@ -274,3 +274,57 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExportJobQuerySet:
+        """An export holds what its creator saw: only they (and admins) may open or download it."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        return self if is_admin(user) else self.filter(created_by=user)
+
+
+class ExportJob(models.Model):
+    """A filtered list written to Excel in the background because it was too big for the request.
+
+    ``path`` and ``query`` are the list's URL and filters as the user had them: the task rebuilds
+    the same view for ``created_by`` and exports exactly the rows that view lists.
+    """
+
+    name = models.CharField("lista", max_length=60, help_text="Nombre de la exportación, p. ej. gestiones")
+    path = models.CharField("ruta de la lista", max_length=200)
+    query = models.TextField("filtros", blank=True)
+    status = models.CharField("estado", max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    total_rows = models.PositiveIntegerField("filas", default=0)
+    processed_rows = models.PositiveIntegerField("escritas", default=0)
+    file = models.FileField("archivo", upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField("error", blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports", verbose_name="creada por")
+    created_at = models.DateTimeField("creada", auto_now_add=True)
+    started_at = models.DateTimeField("inicio", null=True, blank=True)
+    finished_at = models.DateTimeField("fin", null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "exportación"
+        verbose_name_plural = "exportaciones"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_by", "status"], name="exportjob_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> int:
+        if self.status in (ExportStatus.DONE, ExportStatus.EXPIRED):
+            return 100
+        return min(99, round(100 * self.processed_rows / self.total_rows)) if self.total_rows else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
+
+    @property
+    def list_url(self) -> str:
+        return f"{self.path}?{self.query}" if self.query else self.path

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.views import admin_pages, followups, home, notifications, people
+from core.views import admin_pages, exports, followups, home, notifications, people
 
 app_name = "core"
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("usuarios/", people.UserListView.as_view(), name="user_list"),
     path("actividad/", admin_pages.activity_view, name="activity"),
     path("actividad/desbloquear/", admin_pages.unlock_user, name="unlock_user"),
+    path("exportaciones/<int:pk>/", exports.export_detail, name="export_detail"),
+    path("exportaciones/<int:pk>/descargar/", exports.export_download, name="export_download"),
 ]

@@ -1,22 +1,30 @@
 """Every page of the core app × every role (ARCHITECTURE.md §4)."""
 
 import pytest
+from django.core.files.base import ContentFile
 
+from core.exports import workbook_bytes
+from core.models import ExportJob
 from core.testing.access import Route, allow, assert_covered, check_matrix, everyone
 from core.testing.factories import FollowUpFactory, NotificationFactory
 
 
 @pytest.fixture
 def records(users):
+    export = ExportJob(name="seguimientos", path="/seguimientos/", created_by=users["agente"], status="done")
+    export.file.save("seguimientos.xlsx", ContentFile(workbook_bytes(title="s", columns=[("Nota", "note")], rows=[])))
     return {
         "follow_up": FollowUpFactory(owner=users["agente"], note="Llamar a doña Rosa"),
         "notification": NotificationFactory(user=users["agente"], text="Hola", link="/seguimientos/"),
+        "export": export,
     }
 
 
 def routes(records):
     fu = records["follow_up"].pk
     note = records["notification"].pk
+    export = records["export"].pk
+    creator_only = {**everyone(404), "agente": 200, "admin": 200}  # an export holds what its creator saw
     not_owner = {"agente": 200, "supervisor": 200, "backoffice": 404, "calidad": 404, "admin": 200}
     return [
         Route("health", everyone(200), public=True),
@@ -48,6 +56,8 @@ def routes(records):
         Route("core:user_list", allow()),
         Route("core:activity", allow()),
         Route("core:unlock_user", allow(status=302), method="post", data={"username": "agente"}),
+        Route("core:export_detail", creator_only, kwargs=lambda u: {"pk": export}),
+        Route("core:export_download", creator_only, kwargs=lambda u: {"pk": export}),
     ]
 
 
