@@ -137,6 +137,8 @@ def server_env(tmp_path_factory, chromium_executable) -> dict[str, str]:
             "MINIO_ENDPOINT": "",
             "MEDIA_ROOT": str(tmp / "media"),
             "BACKUP_DIR": str(tmp / "backups"),
+            # The demo portfolio (300 debtors) is then big enough to export in the background.
+            "EXPORT_SYNC_MAX_ROWS": "100",
             "PYTHONUNBUFFERED": "1",
         }
     )
