@@ -51,6 +51,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u3000"), " ") | di
     map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None
 )
 # A float cell saved to CSV as text: "88881234.0" or "5.0688881234E+10".
+_DIGIT = re.compile(r"\d")
 _EXCEL_NUMBER = re.compile(r"\d{6,}\.0|\d(\.\d+)?[eE]\+?\d{1,2}")
 
 
@@ -63,13 +64,27 @@ class ParsedPhone:
     raw: str
     e164: str = ""
     national_digits: str = ""
-    display: str = ""
     region: str = ""
     number_type: str = "unknown"
     valid: bool = False
     error: str = ""
     extension: str = ""
     country_code: int = 0
+    home_region: str = ""  # the region it was parsed for: decides the display style
+
+    @property
+    def display(self) -> str:
+        """How agents read it: the local way for the campaign's own country, +CC otherwise.
+        Formatted on demand (imports parse thousands of numbers and never show them)."""
+        if not self.valid:
+            return ""
+        number = phonenumbers.parse(self.e164)
+        if self.extension:
+            number.extension = self.extension
+        local = self.region == self.home_region
+        return phonenumbers.format_number(
+            number, PhoneNumberFormat.NATIONAL if local else PhoneNumberFormat.INTERNATIONAL
+        )
 
 
 def default_region() -> str:
@@ -121,7 +136,7 @@ def parse_phone(value, region: str | None = None) -> ParsedPhone:
     text = _to_text(value)
     if text is None:
         return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: «{raw}» no es un teléfono")
-    if not re.search(r"\d", text):
+    if not _DIGIT.search(text):
         if not text:
             return ParsedPhone(raw=raw, region=region, error="Número vacío")
         return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: {text} no tiene dígitos")
@@ -130,24 +145,24 @@ def parse_phone(value, region: str | None = None) -> ParsedPhone:
     except NumberParseException as exc:
         reason = _PARSE_ERRORS.get(exc.error_type, "formato no reconocido")
         return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: {text} ({reason})")
-    if not phonenumbers.is_valid_number(number):
+    # One type lookup answers both questions: a number of no known type is not a valid one
+    # (that is how phonenumbers defines validity), and is_valid_number would look it up again.
+    kind = phonenumbers.number_type(number)
+    number_region = phonenumbers.region_code_for_number(number)
+    if kind == PhoneNumberType.UNKNOWN or not number_region:
         possible = phonenumbers.is_possible_number_with_reason(number)
         reason = _LENGTH_ERRORS.get(possible, "no existe ese rango de números")
         return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: {text} ({reason})")
-
-    number_region = phonenumbers.region_code_for_number(number) or region
-    # Agents read numbers of the campaign's own country the local way; foreign ones need the +CC.
-    style = PhoneNumberFormat.NATIONAL if number_region == region else PhoneNumberFormat.INTERNATIONAL
     return ParsedPhone(
         raw=raw,
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
         national_digits=phonenumbers.national_significant_number(number),
-        display=phonenumbers.format_number(number, style),
         region=number_region,
-        number_type=_NUMBER_TYPES.get(phonenumbers.number_type(number), "unknown"),
+        number_type=_NUMBER_TYPES.get(kind, "unknown"),
         valid=True,
         extension=number.extension or "",
         country_code=number.country_code,
+        home_region=region,
     )
 
 

@@ -5,6 +5,7 @@ channel layer, local-memory cache, database task queue, files on disk). Producti
 each piece with one variable: DATABASE_URL, REDIS_URL, MINIO_ENDPOINT.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -249,6 +250,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {40: "danger"}
 PAGE_SIZE = env.int("PAGE_SIZE", default=25)
+# Imports of at least IMPORT_PARALLEL_MIN_ROWS rows parse on IMPORT_PARSE_WORKERS processes
+# (starting them costs about a second, so small files parse in the task's own process).
+IMPORT_PARSE_WORKERS = env.int("IMPORT_PARSE_WORKERS", default=min(4, os.cpu_count() or 1))
+IMPORT_PARALLEL_MIN_ROWS = env.int("IMPORT_PARALLEL_MIN_ROWS", default=20_000)
 # Exports: lists up to this many rows download at once; bigger ones run as a background task.
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)

@@ -21,6 +21,7 @@ from core.ids import InvalidDocument, validate_document
 from core.phones import ParsedPhone
 
 from .headers import CANONICAL_FIELDS, FIELD_LABELS, IGNORE, PHONE_FIELDS, MappingError, coerce_mapping, detect_layout
+from .parallel import parse_rows
 from .values import parse_age, parse_amount, parse_date, parse_email, parse_phones_cell, parse_text
 
 PARSERS: dict[str, Callable] = {
@@ -230,6 +231,7 @@ def iter_records(
     dedupe: bool = True,
     on_progress: Callable[[int, int | None], None] | None = None,
     progress_every: int = 500,
+    workers: int = 1,
 ) -> Iterator[RowResult]:
     """Parse every row of ``reader`` (a ``TableReader``: ``headers`` and ``SourceRow`` items).
 
@@ -238,20 +240,25 @@ def iter_records(
     ``dedupe``, accepted rows repeating an earlier key get ``duplicate_of``. ``on_progress(done,
     total)`` is called every ``progress_every`` rows and at the end. Raises ``MappingError`` at
     once when the mapping cannot work; ``ImportFileError`` can still surface while reading.
+    ``workers`` > 1 parses on that many processes (see ``parallel``); results keep file order.
     """
     headers = list(reader.headers)
     layout = detect_layout(headers)
     mapping = coerce_mapping(layout.mapping if mapping is None else mapping, len(headers))
     spec = spec or ImportSpec.for_layout(layout.name)
     parser = _RowParser(headers, mapping, spec)
-    return _records(reader, parser, Deduper(spec.dedupe_keys) if dedupe else None, on_progress, progress_every)
+    deduper = Deduper(spec.dedupe_keys) if dedupe else None
+    return _records(reader, parser, deduper, on_progress, progress_every, workers)
 
 
-def _records(reader, parser: _RowParser, deduper, on_progress, every: int) -> Iterator[RowResult]:
+def _records(reader, parser: _RowParser, deduper, on_progress, every: int, workers: int) -> Iterator[RowResult]:
     total = getattr(reader, "total_rows", None)
     done = 0
-    for number, values in reader:
-        result = parser.parse(number, tuple(values))
+    if workers > 1:
+        results = parse_rows(reader, parser, workers)
+    else:
+        results = (parser.parse(number, tuple(values)) for number, values in reader)
+    for result in results:
         if deduper and not result.rejected:
             result.duplicate_of = deduper.check(result)
         yield result

@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Iterator
 from typing import IO, NamedTuple
 
-from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 
 CHUNK = 256 * 1024
 CSV_DELIMITERS = ",;\t|"
@@ -38,7 +38,18 @@ class SourceRow(NamedTuple):
 Source = tuple[Iterator[SourceRow], dict, Callable[[], None]]
 
 
+def _cell(value):
+    """calamine's cell as openpyxl would give it: blank → None, whole floats → int."""
+    if value == "":
+        return None
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
 def xlsx_rows(stream: IO[bytes], sheet: str | None = None) -> Source:
+    """Rows of one sheet through calamine (Rust): the sheet is decoded once, rows are converted to
+    Python lazily. An order of magnitude faster than openpyxl's read-only mode on large files."""
     head = stream.read(8)
     stream.seek(0)
     if head.startswith(OLE_MAGIC):
@@ -48,31 +59,33 @@ def xlsx_rows(stream: IO[bytes], sheet: str | None = None) -> Source:
     if not head.startswith(ZIP_MAGIC):
         raise ImportFileError(BAD_XLSX)
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:  # BadZipFile, KeyError for a zip that is not a workbook, XML errors…
+        workbook = CalamineWorkbook.from_filelike(stream)
+        names = list(workbook.sheet_names)
+    except Exception:  # ZipError, XmlError, a zip that is not a workbook…
         raise ImportFileError(BAD_XLSX) from None
-    names = [worksheet.title for worksheet in workbook.worksheets]
     if not names or (sheet is not None and sheet not in names):
         workbook.close()
         if not names:
             raise ImportFileError(NO_DATA)
         raise ImportFileError(f"La hoja «{sheet}» no existe en el archivo (hojas: {', '.join(names)})")
-    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+    name = sheet or names[0]
     try:
-        declared = worksheet.max_row
-    except Exception:  # a <dimension> openpyxl cannot parse; the count is only for progress bars
-        declared = None
-    # Some generators write a wrong <dimension>; without it openpyxl reads every row there is.
-    worksheet.reset_dimensions()
+        worksheet = workbook.get_sheet_by_name(name)
+    except Exception:
+        workbook.close()
+        raise ImportFileError("El archivo Excel está dañado y no se pudo leer completo") from None
+    # calamine starts each row at the first used column; pad so column letters stay the sheet's.
+    start, end = worksheet.start, worksheet.end
+    pad = (None,) * (start[1] if start else 0)
+    declared = end[0] + 1 if end else 0
 
     def rows() -> Iterator[SourceRow]:
-        try:
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                yield SourceRow(number, tuple(values))
-        except Exception:
-            raise ImportFileError("El archivo Excel está dañado y no se pudo leer completo") from None
+        if not start:
+            return
+        for number, values in enumerate(worksheet.iter_rows(), start=1):
+            yield SourceRow(number, pad + tuple(_cell(value) for value in values))
 
-    info = {"sheet_name": worksheet.title, "sheet_names": names, "declared_rows": declared}
+    info = {"sheet_name": name, "sheet_names": names, "declared_rows": declared}
     return rows(), info, workbook.close
 
 
