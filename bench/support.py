@@ -25,6 +25,11 @@ from core.testing.processes import stop_process  # noqa: E402
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "crm_bench"
 PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def pg_url(db: str = PG_DB) -> str:
+    """DATABASE_URL of a bench database (each benchmark that may run alongside others has its own)."""
+    return f"postgres://postgres@127.0.0.1:5432/{db}"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -66,7 +71,7 @@ def tail(path: Path, chars: int = 3000) -> str:
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
-def pg_create() -> str | None:
+def pg_create(db: str = PG_DB) -> str | None:
     """Create an empty bench database; the reason to skip PostgreSQL when that is impossible."""
     try:
         import psycopg
@@ -74,21 +79,21 @@ def pg_create() -> str | None:
         return f"psycopg no está instalado ({exc})"
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
+            conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {db}")
     except psycopg.Error as exc:
         return f"PostgreSQL no disponible en {PG_ADMIN_URL}: {' '.join(str(exc).split())}"
     return None
 
 
-def pg_drop() -> None:
+def pg_drop(db: str = PG_DB) -> None:
     import psycopg
 
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
     except psycopg.Error as exc:
-        print(f"  aviso: no se pudo borrar la base {PG_DB}: {exc}")
+        print(f"  aviso: no se pudo borrar la base {db}: {exc}")
 
 
 class PgConnectionPeak(threading.Thread):
