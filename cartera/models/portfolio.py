@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +15,7 @@ from cartera.choices import (
     MoraBucket,
     PhoneType,
 )
+from cartera.models.indexes import NullsFirstIndex
 from core.access import scope_for
 from core.ids import DocumentType
 from core.models import Campaign
@@ -61,6 +62,22 @@ class CarteraSettings(models.Model):
             (InactivityState.SIN_RED, self.sin_red_months, self.sin_red_priority),
             (InactivityState.NO_EXISTE, self.no_existe_months, self.no_existe_priority),
         ]
+
+    def inactivity_cutoffs(self, now: datetime) -> list[tuple[str, datetime, int]]:
+        """(state, cutoff, priority) in rule order: the first rule whose cutoff is later than a
+        debtor's ``last_seen_at`` gives its state; none gives ACTIVE and its own priority."""
+        return [
+            (state, now - timedelta(days=round(months * 30.44)), priority)
+            for state, months, priority in self.inactivity_rules()
+        ]
+
+    def inactivity_of(self, debtor: Debtor, now: datetime | None = None) -> tuple[str, int]:
+        """(state, effective priority) of one debtor already in memory: what ``with_state``
+        annotates, without a query."""
+        for state, cutoff, priority in self.inactivity_cutoffs(now or timezone.now()):
+            if debtor.last_seen_at < cutoff:
+                return state.value, priority
+        return InactivityState.ACTIVE.value, debtor.priority
 
 
 class Outcome(models.Model):
@@ -127,9 +144,7 @@ class DebtorQuerySet(models.QuerySet):
         N months takes the campaign's inactivity state and priority — derived at read time."""
         now = now or timezone.now()
         state_whens, priority_whens = [], []
-        rules = config.inactivity_rules() if config else CarteraSettings().inactivity_rules()
-        for state, months, priority in rules:
-            cutoff = now - timedelta(days=round(months * 30.44))
+        for state, cutoff, priority in (config or CarteraSettings()).inactivity_cutoffs(now):
             state_whens.append(When(last_seen_at__lt=cutoff, then=Value(state.value)))
             priority_whens.append(When(last_seen_at__lt=cutoff, then=Value(priority)))
         return self.annotate(
@@ -182,8 +197,28 @@ class Debtor(models.Model):
         ordering = ["full_name", "pk"]
         indexes = [
             models.Index(fields=["campaign", "document_number"], name="debtor_campaign_doc"),
-            models.Index(fields=["campaign", "assigned_agent", "closed", "priority"], name="debtor_queue"),
             models.Index(fields=["campaign", "due_date"], name="debtor_due"),
+            # The lists' order (full_name, pk): a page is read from the index, never sorted.
+            models.Index(fields=["full_name", "id"], name="debtor_name"),
+            # The work queue (cartera.queue) reads each agent's and the pool's open debtors in
+            # queue order straight from these, and the inactive ones by last_seen_at.
+            NullsFirstIndex(
+                fields=["campaign", "assigned_agent", "priority", "last_contact_at", "id"],
+                nulls_first=["last_contact_at"],
+                condition=Q(closed=False),
+                name="debtor_queue_agent",
+            ),
+            NullsFirstIndex(
+                fields=["campaign", "priority", "last_contact_at", "id"],
+                nulls_first=["last_contact_at"],
+                condition=Q(closed=False, assigned_agent__isnull=True),
+                name="debtor_queue_pool",
+            ),
+            models.Index(
+                fields=["campaign", "assigned_agent", "last_seen_at"],
+                condition=Q(closed=False),
+                name="debtor_queue_seen",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -238,3 +238,44 @@ def test_gestion_and_payment_lists(login, agente, agente_b, supervisor, campaign
     assert rows[1][1:4] == ("Deudora Propia", deal.pk, 100)
     bad = client.get(reverse("cartera:payment_list") + "?date_from=ayer&method=oro")
     assert bad.status_code == 200 and "No hay pagos" in bad.content.decode()
+
+
+@pytest.mark.parametrize(
+    "settings_kwargs",
+    [
+        {},
+        {"unassigned_pool": False},
+        # an inactivity state that outranks active debtors, and two states that tie with them
+        {"no_existe_priority": 0, "sin_red_priority": 2, "no_contacto_priority": 2},
+    ],
+)
+def test_claims_follow_the_full_queue_order(agente, agente_b, campaign, settings_kwargs):
+    """next_debtor reads the queue in pieces (per owner and inactivity state); it must hand out
+    exactly what the one-query order says, one debtor after another until the queue is empty."""
+    import random
+
+    config = services.cartera_settings_get(campaign=campaign)
+    for name, value in settings_kwargs.items():
+        setattr(config, name, value)
+    config.save()
+    rng = random.Random(7)
+    now = timezone.now()
+    for _ in range(60):
+        DebtorFactory(
+            campaign=campaign,
+            assigned_agent=rng.choice([agente, agente, None, agente_b]),
+            priority=rng.choice([1, 1, 2, 3, 5]),
+            closed=rng.random() < 0.1,
+            last_contact_at=rng.choice([None, now - timedelta(days=rng.randint(1, 30)), now - timedelta(minutes=5)]),
+            last_seen_at=now - timedelta(days=rng.choice([1, 1, 1, 100, 200, 300])),
+        )
+    handed = 0
+    while True:
+        expected = queue.queue_candidates(agent=agente, campaign=campaign).first()
+        debtor = queue.next_debtor(agent=agente, campaign=campaign)
+        assert debtor == expected
+        if debtor is None:
+            break
+        Debtor.objects.filter(pk=debtor.pk).update(closed=True, lease_holder=None, lease_until=None)
+        handed += 1
+    assert handed > 10
