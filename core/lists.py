@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from core import export_jobs
-from core.exports import Column, thousands, xlsx_response
+from core.exports import MAX_EXPORT_ROWS, Column, thousands, xlsx_response
 
 # Query parameters that are not filters: they never reach a background export.
 NOT_FILTERS = ("export", "page")
@@ -56,7 +56,7 @@ class FilteredListView(TemplateView):
     def export(self, queryset):
         """Up to EXPORT_SYNC_MAX_ROWS rows download at once; a bigger list becomes a background
         export with a progress page (the size is probed with a LIMIT, never a full COUNT)."""
-        limit = settings.EXPORT_SYNC_MAX_ROWS
+        limit = min(settings.EXPORT_SYNC_MAX_ROWS, MAX_EXPORT_ROWS)  # never cut a direct download short
         if not export_jobs.has_more_rows_than(queryset, limit):
             return xlsx_response(
                 filename=self.export_name,
