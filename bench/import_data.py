@@ -132,8 +132,11 @@ def write_phone(digits: str, shape: int):
     )[shape % 9]
 
 
-def generate(path: Path, rows: int, seed: int = 2026) -> dict:
-    """Write ``rows`` data rows (openpyxl write-only) and return what an import should report."""
+def generate(path: Path, rows: int, seed: int = 2026, amount_shift: int = 0) -> dict:
+    """Write ``rows`` data rows (openpyxl write-only) and return what an import should report.
+
+    The same seed gives the same debtors; ``amount_shift`` moves every balance, so a file made
+    with a shift, imported over one made without, updates every debtor (the monthly refresh)."""
     from openpyxl import Workbook
 
     rng = random.Random(seed)
@@ -151,7 +154,7 @@ def generate(path: Path, rows: int, seed: int = 2026) -> dict:
     sheet.append(HEADERS)
     for index in range(rows):
         kind = kinds.get(index, "new")
-        amount = rng.choice((50_000, 104_000, 250_000, 1_250_000)) + rng.randint(0, 1_500)
+        amount = rng.choice((50_000, 104_000, 250_000, 1_250_000)) + rng.randint(0, 1_500) + amount_shift
         due = start + timedelta(days=rng.randint(0, 330))
         if kind == "new":
             cedula, digits = _cedula(rng, cedulas), _phone(rng, phones)
