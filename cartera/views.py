@@ -98,9 +98,9 @@ def gestion_create(request, pk: int):
 def queue_next(request):
     """ "Siguiente": claim the next debtor of the chosen collections campaign and open its card."""
     campaigns = Campaign.objects.visible_to(request.user).filter(module=Module.CARTERA, active=True)
-    campaign = campaigns.filter(pk=request.GET.get("campaign") or 0).first()
+    campaign = campaigns.select_related("cartera_settings").filter(pk=request.GET.get("campaign") or 0).first()
     if campaign is None and campaigns.count() == 1:
-        campaign = campaigns.get()
+        campaign = campaigns.select_related("cartera_settings").get()
     if campaign is None:
         return render(request, "cartera/queue_choose.html", {"campaigns": campaigns})
     debtor = queue.next_debtor(agent=request.user, campaign=campaign)

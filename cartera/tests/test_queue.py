@@ -269,6 +269,11 @@ def test_claims_follow_the_full_queue_order(agente, agente_b, campaign, settings
             last_contact_at=rng.choice([None, now - timedelta(days=rng.randint(1, 30)), now - timedelta(minutes=5)]),
             last_seen_at=now - timedelta(days=rng.choice([1, 1, 1, 100, 200, 300])),
         )
+    for debtor in Debtor.objects.order_by("?")[:20]:  # follow-ups ahead, overdue and done
+        due = now + timedelta(hours=rng.choice([-30, -2, 2, 30]))
+        follow_up = FollowUp.objects.create(owner=agente, due_at=due, note="x", record=debtor)
+        if rng.random() < 0.3:
+            FollowUp.objects.filter(pk=follow_up.pk).update(done_at=now)
     handed = 0
     while True:
         expected = queue.queue_candidates(agent=agente, campaign=campaign).first()
