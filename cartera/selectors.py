@@ -12,10 +12,12 @@ from core.ids import InvalidDocument, validate_document
 from core.models import User
 from core.phones import parse_phone
 
+PHONE_OWNERS_MAX = 200  # debtors sharing one number (a company switchboard, a family phone)
+
 
 def debtor_list(*, user: User) -> QuerySet[Debtor]:
     return (
-        Debtor.objects.visible_to(user)
+        Debtor.objects.listed_for(user)
         .with_mora()
         .select_related("campaign", "assigned_agent", "last_outcome")
         .prefetch_related(Prefetch("phones", queryset=DebtorPhone.objects.filter(is_primary=True), to_attr="primary"))
@@ -23,42 +25,63 @@ def debtor_list(*, user: User) -> QuerySet[Debtor]:
 
 
 def debtor_search(queryset: QuerySet[Debtor], text: str, *, region: str = "CR") -> QuerySet[Debtor]:
-    """Name, document, or phone written in any format."""
+    """Name, document, or phone written in any format.
+
+    One condition on the debtor table that indexes answer: the document's btree, the name's
+    trigram index on PostgreSQL, and the debtors of a phone number looked up first (a join to
+    the phones inside the OR made PostgreSQL read every debtor). Text without a letter is not
+    looked for in names: a phone or a document never is one."""
     text = (text or "").strip()
     if not text:
         return queryset
-    condition = Q(full_name__icontains=text) | Q(document_number__iexact=text.replace("-", "").replace(" ", ""))
+    compact = text.replace("-", "").replace(" ", "")
+    documents = {compact, compact.upper(), compact.lower()}
     with suppress(InvalidDocument):
-        condition |= Q(document_number=validate_document(region, text).compact)
+        documents.add(validate_document(region, text).compact)
+    condition = Q(document_number__in=documents)
     phone = parse_phone(text, region)
     if phone.valid:
-        condition |= Q(phones__e164=phone.e164)
-    return queryset.filter(pk__in=Debtor.objects.filter(condition).values("pk"))
+        owners = DebtorPhone.objects.filter(e164=phone.e164).values_list("debtor_id", flat=True)
+        condition |= Q(pk__in=list(owners[:PHONE_OWNERS_MAX]))
+    if any(char.isalpha() for char in text):
+        condition |= Q(full_name__icontains=text)
+    return queryset.filter(condition)
 
 
 def debtor_detail(*, user: User, pk: int) -> Debtor:
+    """The debtor with what its card shows about it; ``debtor.config`` is its campaign's
+    settings (the defaults when the campaign has none saved), read in the same query."""
     from core.access import get_object_for_user
 
-    return get_object_for_user(
-        Debtor.objects.with_mora().select_related("campaign", "assigned_agent", "last_outcome", "lease_holder"),
+    debtor = get_object_for_user(
+        Debtor.objects.with_mora().select_related(
+            "campaign__cartera_settings", "assigned_agent", "last_outcome", "lease_holder"
+        ),
         user,
         pk=pk,
     )
+    try:
+        debtor.config = debtor.campaign.cartera_settings
+    except CarteraSettings.DoesNotExist:
+        debtor.config = CarteraSettings(campaign=debtor.campaign)
+    return debtor
 
 
-def debtor_state(*, debtor: Debtor) -> dict:
-    """The debtor's derived inactivity state (with its Spanish label) and effective priority."""
-    config = CarteraSettings.objects.filter(campaign_id=debtor.campaign_id).first()
-    row = Debtor.objects.filter(pk=debtor.pk).with_state(config).values("inactivity", "effective_priority").get()
-    return {**row, "label": InactivityState(row["inactivity"]).label}
+def debtor_state(*, debtor: Debtor, config: CarteraSettings | None = None) -> dict:
+    """The debtor's derived inactivity state (with its Spanish label) and effective priority,
+    computed from the debtor in memory as ``with_state`` would."""
+    if config is None:
+        config = CarteraSettings.objects.filter(campaign_id=debtor.campaign_id).first() or CarteraSettings()
+    state, priority = config.inactivity_of(debtor)
+    return {"inactivity": state, "effective_priority": priority, "label": InactivityState(state).label}
 
 
 def debtor_gestiones(*, debtor: Debtor) -> QuerySet[Gestion]:
     return debtor.gestiones.select_related("agent", "outcome", "phone")[:50]
 
 
-def debtor_agreements(*, debtor: Debtor):
-    return debtor.agreements.with_broken().select_related("created_by")
+def debtor_agreements(*, debtor: Debtor, grace_days: int | None = None):
+    return debtor.agreements.with_broken(grace_days=grace_days).select_related("created_by")
 
 
 def debtor_follow_ups(*, debtor: Debtor):

@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from cartera import queue, selectors, services
@@ -18,6 +21,51 @@ from core.roles import Role
 
 def _primary_phone(debtor):
     return debtor.primary[0].e164 if getattr(debtor, "primary", None) else ""
+
+
+class CappedPaginator(Paginator):
+    """Counts no further than ``cap`` + 1 rows. Counting a supervisor's million debtors took
+    longer than the whole page should (docs/decisions.md): past the cap the list says "más de
+    10.000" and pages up to the cap; filters narrow it, the export has every row.
+
+    The first page is read with one row more than it shows: when that row is missing, the
+    page holds the whole list and no count is run (a search usually ends there)."""
+
+    cap = 10_000
+
+    def get_page(self, number):
+        self._first_requested = str(number or "1").strip() == "1"
+        return super().get_page(number)
+
+    @cached_property
+    def _first_rows(self) -> list:
+        return list(self.object_list[: self.per_page + 1])
+
+    @cached_property
+    def count(self) -> int:
+        if getattr(self, "_first_requested", False) and len(self._first_rows) <= self.per_page:
+            return len(self._first_rows)
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if number == 1 and getattr(self, "_first_requested", False):
+            return self._get_page(self._first_rows[: self.per_page], number, self)
+        return super().page(number)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        if self.capped:
+            return max(self.cap // self.per_page, 1)
+        return Paginator.num_pages.func(self)
+
+    @property
+    def cap_display(self) -> str:
+        return f"{self.cap:,}".replace(",", ".")
 
 
 class DebtorListView(FilteredListView):
@@ -45,6 +93,21 @@ class DebtorListView(FilteredListView):
     def get_queryset(self):
         return selectors.debtor_list(user=self.request.user)
 
+    def get(self, request, *args, **kwargs):
+        """FilteredListView.get with a CappedPaginator (it has no hook for the paginator)."""
+        if request.GET.get("export") == "xlsx":
+            return super().get(request, *args, **kwargs)
+        queryset = self.filtered_queryset()
+        page = CappedPaginator(queryset, self.paginate_by or settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = self.get_context_data(
+            filter=self.filterset, page_obj=page, object_list=page.object_list, querystring=query.urlencode()
+        )
+        if getattr(request, "htmx", False):
+            return self.response_class(request, [self.partial_template_name], context, using=self.template_engine)
+        return self.render_to_response(context)
+
 
 WORKERS = (Role.AGENTE, Role.SUPERVISOR, Role.ADMINISTRADOR)
 
@@ -53,7 +116,7 @@ def debtor_detail(request, pk: int, form: GestionForm | None = None):
     debtor = selectors.debtor_detail(user=request.user, pk=pk)
     other = queue.lease_holder_other_than(debtor=debtor, user=request.user)
     if other is None and request.user.role == Role.AGENTE:
-        queue.lease_take(debtor=debtor, agent=request.user)  # opening the card takes it
+        queue.lease_take(debtor=debtor, agent=request.user, config=debtor.config)  # opening the card takes it
     can_work = other is None and request.user.role in WORKERS
     outcomes = list(debtor.campaign.outcomes.filter(active=True)) if can_work else []
     return render(
@@ -61,10 +124,10 @@ def debtor_detail(request, pk: int, form: GestionForm | None = None):
         "cartera/debtor_detail.html",
         {
             "debtor": debtor,
-            "state": selectors.debtor_state(debtor=debtor),
+            "state": selectors.debtor_state(debtor=debtor, config=debtor.config),
             "phones": debtor.phones.all(),
             "gestiones": selectors.debtor_gestiones(debtor=debtor),
-            "agreements": selectors.debtor_agreements(debtor=debtor),
+            "agreements": selectors.debtor_agreements(debtor=debtor, grace_days=debtor.config.grace_days),
             "follow_ups": selectors.debtor_follow_ups(debtor=debtor),
             "changes": debtor.history.select_related("history_user")[:20],
             "held_by": other,
@@ -114,7 +177,7 @@ def queue_next(request):
 @role_required(Role.AGENTE)
 def lease_heartbeat(request, pk: int):
     debtor = selectors.debtor_detail(user=request.user, pk=pk)
-    kept = queue.lease_heartbeat(debtor=debtor, agent=request.user)
+    kept = queue.lease_heartbeat(debtor=debtor, agent=request.user, config=debtor.config)
     return JsonResponse({"held": kept}, status=200 if kept else 409)
 
 

@@ -22,15 +22,21 @@ class AgreementQuerySet(models.QuerySet):
             return self.filter(Q(created_by=user) | Q(debtor__assigned_agent=user))
         return scope_for(self, user, campaign="debtor__campaign")
 
-    def with_broken(self, today: date | None = None) -> AgreementQuerySet:
+    def with_broken(self, today: date | None = None, *, grace_days: int | None = None) -> AgreementQuerySet:
         """Annotate ``is_broken``: active with an instalment unpaid beyond its campaign's grace
-        days (incumplido) — derived at read time, never stored."""
+        days (incumplido) — derived at read time, never stored. ``grace_days``: the agreements
+        are all of one campaign whose grace days the caller already has (one query less)."""
         today = today or timezone.localdate()
-        configured = dict(CarteraSettings.objects.values_list("campaign_id", "grace_days"))
-        default = CarteraSettings._meta.get_field("grace_days").default
-        late = Q(due_date__lt=today - timedelta(days=default)) & ~Q(agreement__debtor__campaign_id__in=list(configured))
-        for campaign_id, grace in configured.items():
-            late |= Q(agreement__debtor__campaign_id=campaign_id, due_date__lt=today - timedelta(days=grace))
+        if grace_days is not None:
+            late = Q(due_date__lt=today - timedelta(days=grace_days))
+        else:
+            configured = dict(CarteraSettings.objects.values_list("campaign_id", "grace_days"))
+            default = CarteraSettings._meta.get_field("grace_days").default
+            late = Q(due_date__lt=today - timedelta(days=default)) & ~Q(
+                agreement__debtor__campaign_id__in=list(configured)
+            )
+            for campaign_id, grace in configured.items():
+                late |= Q(agreement__debtor__campaign_id=campaign_id, due_date__lt=today - timedelta(days=grace))
         overdue = Instalment.objects.filter(
             late,
             agreement=models.OuterRef("pk"),

@@ -168,3 +168,31 @@ def _not_yet_built():
 
 def test_managers_only_gate(users):
     assert allow("supervisor", "backoffice")["agente"] == 403
+
+
+def test_a_long_list_is_counted_only_up_to_the_cap(login, supervisor, campaign, settings, monkeypatch):
+    from cartera.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 5)
+    settings.PAGE_SIZE = 2
+    for _ in range(12):
+        DebtorFactory(campaign=campaign)
+    client = login(supervisor)
+    first = client.get(reverse("cartera:debtor_list")).content.decode()
+    assert "1–2 de más de 5" in first and "Página 1<" in first
+    last = client.get(reverse("cartera:debtor_list"), {"page": 99}).content.decode()
+    assert "Página 2<" in last and "usa los filtros" in last  # pages reach the cap, no further
+    few = client.get(reverse("cartera:debtor_list"), {"q": "nadie con este nombre"}).content.decode()
+    assert "0 registro(s)" in few or "No hay deudores" in few
+
+
+def test_an_agents_list_has_their_debtors_and_the_one_they_hold(login, agente, agente_b, campaign):
+    mine = DebtorFactory(campaign=campaign, assigned_agent=agente, full_name="Deudora Asignada")
+    DebtorFactory(campaign=campaign, assigned_agent=agente_b, full_name="Deudor De Otro")
+    pool = DebtorFactory(campaign=campaign, full_name="Deudor Del Pool")
+    client = login(agente)
+    body = client.get(reverse("cartera:debtor_list")).content.decode()
+    assert mine.full_name in body and pool.full_name not in body and "Deudor De Otro" not in body
+    Debtor.objects.filter(pk=pool.pk).update(lease_holder=agente, lease_until=timezone.now() + timedelta(minutes=5))
+    body = client.get(reverse("cartera:debtor_list")).content.decode()
+    assert mine.full_name in body and pool.full_name in body and "Deudor De Otro" not in body
