@@ -15,13 +15,21 @@ from core.phones import parse_phone
 PHONE_OWNERS_MAX = 200  # debtors sharing one number (a company switchboard, a family phone)
 
 
-def debtor_list(*, user: User) -> QuerySet[Debtor]:
+def _as_list_rows(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
     return (
-        Debtor.objects.listed_for(user)
-        .with_mora()
+        queryset.with_mora()
         .select_related("campaign", "assigned_agent", "last_outcome")
         .prefetch_related(Prefetch("phones", queryset=DebtorPhone.objects.filter(is_primary=True), to_attr="primary"))
     )
+
+
+def debtor_list(*, user: User) -> QuerySet[Debtor]:
+    return _as_list_rows(Debtor.objects.listed_for(user))
+
+
+def debtor_rows(*, pks: list[int]) -> QuerySet[Debtor]:
+    """The list's rows for debtors already found through ``debtor_list`` (by their ids)."""
+    return _as_list_rows(Debtor.objects.filter(pk__in=pks))
 
 
 def debtor_search(queryset: QuerySet[Debtor], text: str, *, region: str = "CR") -> QuerySet[Debtor]:

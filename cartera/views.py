@@ -28,30 +28,33 @@ class CappedPaginator(Paginator):
     longer than the whole page should (docs/decisions.md): past the cap the list says "más de
     10.000" and pages up to the cap; filters narrow it, the export has every row.
 
-    The first page is read with one row more than it shows: when that row is missing, the
-    page holds the whole list and no count is run (a search usually ends there)."""
+    A short list (``few`` rows or fewer: most searches) is found once, by id, and its pages are
+    read by id through ``rows_by_pk``: a name search is then run once, not again to count."""
 
     cap = 10_000
+    few = 200
 
-    def get_page(self, number):
-        self._first_requested = str(number or "1").strip() == "1"
-        return super().get_page(number)
+    def __init__(self, object_list, per_page, *, rows_by_pk, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows_by_pk = rows_by_pk
 
     @cached_property
-    def _first_rows(self) -> list:
-        return list(self.object_list[: self.per_page + 1])
+    def _few_pks(self) -> list[int] | None:
+        pks = list(self.object_list.order_by().values_list("pk", flat=True)[: self.few + 1])
+        return pks if len(pks) <= self.few else None
 
     @cached_property
     def count(self) -> int:
-        if getattr(self, "_first_requested", False) and len(self._first_rows) <= self.per_page:
-            return len(self._first_rows)
+        if self._few_pks is not None:
+            return len(self._few_pks)
         return self.object_list.order_by()[: self.cap + 1].count()
 
     def page(self, number):
+        if self._few_pks is None:
+            return super().page(number)
         number = self.validate_number(number)
-        if number == 1 and getattr(self, "_first_requested", False):
-            return self._get_page(self._first_rows[: self.per_page], number, self)
-        return super().page(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.rows_by_pk(self._few_pks)[bottom : bottom + self.per_page], number, self)
 
     @property
     def capped(self) -> bool:
@@ -98,7 +101,10 @@ class DebtorListView(FilteredListView):
         if request.GET.get("export") == "xlsx":
             return super().get(request, *args, **kwargs)
         queryset = self.filtered_queryset()
-        page = CappedPaginator(queryset, self.paginate_by or settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = CappedPaginator(
+            queryset, self.paginate_by or settings.PAGE_SIZE, rows_by_pk=lambda pks: selectors.debtor_rows(pks=pks)
+        )
+        page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         context = self.get_context_data(

@@ -213,8 +213,11 @@ class Debtor(models.Model):
             models.Index(fields=["campaign", "due_date"], name="debtor_due"),
             # The lists' order (full_name, pk): a page is read from the index, never sorted.
             models.Index(fields=["full_name", "id"], name="debtor_name"),
-            # campaign rides along (PostgreSQL) so a supervisor's count by agent never reads the table.
-            models.Index(fields=["assigned_agent", "full_name", "id"], include=["campaign"], name="debtor_agent_name"),
+            # campaign and due date ride along (PostgreSQL): counts by agent, and by agent and mora
+            # bucket, never read the table.
+            models.Index(
+                fields=["assigned_agent", "full_name", "id"], include=["campaign", "due_date"], name="debtor_agent_name"
+            ),
             # The work queue (cartera.queue) reads each agent's and the pool's open debtors in
             # queue order straight from these, and the inactive ones by last_seen_at.
             NullsFirstIndex(

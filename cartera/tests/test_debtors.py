@@ -170,20 +170,27 @@ def test_managers_only_gate(users):
     assert allow("supervisor", "backoffice")["agente"] == 403
 
 
-def test_a_long_list_is_counted_only_up_to_the_cap(login, supervisor, campaign, settings, monkeypatch):
+@pytest.mark.parametrize("few", [3, 200])  # counted with a capped COUNT, or found once by id
+def test_a_long_list_is_counted_only_up_to_the_cap(login, supervisor, campaign, settings, monkeypatch, few):
     from cartera.views import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 5)
+    monkeypatch.setattr(CappedPaginator, "few", few)
     settings.PAGE_SIZE = 2
-    for _ in range(12):
-        DebtorFactory(campaign=campaign)
+    names = [f"Deudor {letter}" for letter in "ABCDEFGHIJKL"]
+    for name in reversed(names):
+        DebtorFactory(campaign=campaign, full_name=name)
     client = login(supervisor)
     first = client.get(reverse("cartera:debtor_list")).content.decode()
     assert "1–2 de más de 5" in first and "Página 1<" in first
+    assert "Deudor A" in first and "Deudor B" in first and "Deudor C" not in first
     last = client.get(reverse("cartera:debtor_list"), {"page": 99}).content.decode()
-    assert "Página 2<" in last and "usa los filtros" in last  # pages reach the cap, no further
-    few = client.get(reverse("cartera:debtor_list"), {"q": "nadie con este nombre"}).content.decode()
-    assert "0 registro(s)" in few or "No hay deudores" in few
+    assert "Página 2<" in last and "Deudor C" in last and "usa los filtros" in last  # no further than the cap
+    monkeypatch.setattr(CappedPaginator, "cap", 50)
+    second = client.get(reverse("cartera:debtor_list"), {"page": 2}).content.decode()
+    assert "3–4 de 12" in second and "Página 2 de 6" in second and "Deudor D" in second
+    none = client.get(reverse("cartera:debtor_list"), {"q": "nadie con este nombre"}).content.decode()
+    assert "No hay deudores" in none
 
 
 def test_an_agents_list_has_their_debtors_and_the_one_they_hold(login, agente, agente_b, campaign):
