@@ -101,7 +101,8 @@ def print_summary(result: dict) -> None:
     print(f"\n  Exportación de {export_data.GESTIONES:,} gestiones (objetivo ≤ {MAX_PEAK_MB:.0f} MB)")
     print(
         f"  filas {rows:,} · {worker['seconds']} s ({round(rows / worker['seconds']) if worker['seconds'] else '–'} "
-        f"filas/s) · pico {worker['peak_mb']} MB (tras arrancar {worker['baseline_peak_mb']} MB) · "
+        f"filas/s; CPU del proceso {worker.get('cpu_seconds')} s) · pico {worker['peak_mb']} MB "
+        f"(tras arrancar {worker['baseline_peak_mb']} MB) · "
         f"archivo {worker['file_mb']} MB · filas en el archivo {check.get('rows_with_header', 0) - 1:,}"
     )
     print(

@@ -63,6 +63,12 @@ def rss_mb() -> float:
     return 0.0
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process (the sampler thread included, a negligible share)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
@@ -296,9 +302,9 @@ def worker() -> dict:
     baseline = {"baseline_rss_mb": rss_mb(), "baseline_peak_mb": peak_mb()}
     sampler = Sampler(job.pk)
     sampler.start()
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
     sampler.stop.set()
     sampler.join()
     job.refresh_from_db()
@@ -311,6 +317,7 @@ def worker() -> dict:
         "total_rows": job.total_rows,
         "processed_rows": job.processed_rows,
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
         "task_seconds": round((job.finished_at - job.started_at).total_seconds(), 1) if job.finished_at else None,
         "peak_mb": peak_mb(),
         "file": path,
