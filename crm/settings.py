@@ -62,8 +62,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "widget_tweaks",
     "django_filters",
+    "ninja",
     "core",
     "cartera",
+    "dialer",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +259,13 @@ IMPORT_PARALLEL_MIN_ROWS = env.int("IMPORT_PARALLEL_MIN_ROWS", default=20_000)
 # Exports: lists up to this many rows download at once; bigger ones run as a background task.
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+
+# --- Dialer ---------------------------------------------------------------------------------
+DIALER_RATE_LIMIT_PER_HOUR = env.int("DIALER_RATE_LIMIT_PER_HOUR", default=1000)
+DIALER_OUTSIDE_LINE_PREFIX = env.str("DIALER_OUTSIDE_LINE_PREFIX", default="")
+DIALER_REQUEST_TTL_SECONDS = env.int("DIALER_REQUEST_TTL_SECONDS", default=60)
+DIALER_ONLINE_SECONDS = env.int("DIALER_ONLINE_SECONDS", default=60)
+DIALER_POLL_RECHECK_SECONDS = env.float("DIALER_POLL_RECHECK_SECONDS", default=5.0)
 
 # --- Backups --------------------------------------------------------------------------------
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from core.views import auth as core_auth_views
 from core.views.health import health
+from crm.api import urls as api_urls
 
 urlpatterns = [
     path("health/", health, name="health"),
@@ -22,6 +23,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("cartera/", include("cartera.urls")),
+    path("api/", api_urls),
     path("", include("core.urls")),
 ]
 

@@ -1,0 +1,128 @@
+"""Reads of the dialer, already scoped to the user who asks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from core.models import Campaign, User
+from dialer.choices import CallStatus
+from dialer.models import CallLog, WorkstationToken
+
+IN_PROGRESS = "IN_PROGRESS"  # the call log's filter for calls without an end yet
+
+
+def json_ready(data: dict) -> dict:
+    """``data`` as JSON would give it back: times as ISO 8601 strings (UTC shown as ``Z``).
+    Stored answers and fresh ones are then the same bytes."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+# --- The record being called ----------------------------------------------------------------
+# A record is dialable when it has ``phones`` (rows with an ``e164``) and, usually, a
+# ``campaign``: a cartera Debtor today, a Telefónica client later, with no registry to keep.
+
+
+def record_phones(record) -> set[str]:
+    phones = getattr(record, "phones", None)
+    if phones is None:
+        return set()
+    return set(phones.values_list("e164", flat=True))
+
+
+def record_campaign(record) -> Campaign | None:
+    campaign = getattr(record, "campaign", None)
+    return campaign if isinstance(campaign, Campaign) else None
+
+
+# --- Workstations ---------------------------------------------------------------------------
+
+
+def tokens_of(user: User) -> QuerySet[WorkstationToken]:
+    """The user's own tokens (the profile page shows only one's own, admins included)."""
+    return WorkstationToken.objects.filter(user=user).order_by("revoked_at", "-created_at")
+
+
+def workstation_online(*, user: User, now: datetime | None = None) -> bool:
+    """Did one of the user's workstations poll recently? If not, the card offers ``tel:``."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.DIALER_ONLINE_SECONDS)
+    return WorkstationToken.objects.active().filter(user=user, last_seen_at__gte=since).exists()
+
+
+# --- Calls ----------------------------------------------------------------------------------
+
+
+def call_start_body(call: CallLog) -> dict:
+    """The answer to a call's start: only what never changes, so a repeat gets the same body."""
+    return json_ready(
+        {
+            "call_id": call.pk,
+            "call_uuid": str(call.uuid),
+            "started_at": call.started_at.astimezone(UTC),
+            "dial_request_id": call.dial_request_id,
+        }
+    )
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The CRM time zone's midnight of ``day`` and of the next day."""
+    return (
+        timezone.make_aware(datetime.combine(day, time.min)),
+        timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)),
+    )
+
+
+def call_metrics(calls: QuerySet[CallLog]) -> dict:
+    """Figures over ended calls. Answered = COMPLETED; talk time and the average handle time
+    (AHT) count answered calls only, so ringing that nobody picked up does not lower the AHT."""
+    figures = calls.ended().aggregate(
+        calls_made=Count("pk"),
+        answered=Count("pk", filter=Q(status=CallStatus.COMPLETED)),
+        failed=Count("pk", filter=Q(status=CallStatus.FAILED)),
+        not_answered=Count("pk", filter=Q(status__in=[CallStatus.NO_ANSWER, CallStatus.BUSY])),
+        dropped=Count("pk", filter=Q(status=CallStatus.DROPPED)),
+        talk=Sum("duration_seconds", filter=Q(status=CallStatus.COMPLETED)),
+    )
+    made, answered, talk = figures["calls_made"], figures["answered"], figures.pop("talk") or 0
+    return {
+        **figures,
+        "total_talk_seconds": talk,
+        "average_handle_seconds": int(talk / answered + 0.5) if answered else 0,
+        "success_rate": round(100 * answered / made, 1) if made else None,
+    }
+
+
+def agent_day_metrics(*, user: User, day: date) -> dict:
+    """The agent's figures for the calls they started on ``day`` (CRM time zone)."""
+    start, end = day_bounds(day)
+    calls = CallLog.objects.filter(user=user, started_at__gte=start, started_at__lt=end)
+    return {"date": day.isoformat(), **call_metrics(calls)}
+
+
+def call_log(
+    *,
+    user: User,
+    agent_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: str | None = None,
+) -> QuerySet[CallLog]:
+    """The calls ``user`` may see (own, team's, campaigns', all), newest first, filtered."""
+    calls = CallLog.objects.visible_to(user)
+    if agent_id is not None:
+        calls = calls.filter(user_id=agent_id)
+    if date_from is not None:
+        calls = calls.filter(started_at__gte=day_bounds(date_from)[0])
+    if date_to is not None:
+        calls = calls.filter(started_at__lt=day_bounds(date_to)[1])
+    if status == IN_PROGRESS:
+        calls = calls.in_progress()
+    elif status:
+        calls = calls.filter(status=status)
+    return calls.select_related("user").order_by("-started_at", "-pk")

@@ -1,0 +1,410 @@
+"""Every write of the dialer: workstation tokens, dial requests, hang-ups and the call log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.models import User
+from core.phones import InvalidPhone, default_region, dial_string, normalize_phone
+from core.realtime import notify_on_commit, team_group, user_group
+from dialer.choices import DIAL_REQUEST_FINAL, CallStatus, DialRequestStatus, Provider
+from dialer.models import CallLog, DialRequest, WorkstationToken
+from dialer.selectors import agent_day_metrics, call_start_body, json_ready, record_campaign, record_phones
+
+TOKEN_SCHEME = "crea"
+# last_seen_at is written at most this often per token: it answers "is the workstation connected",
+# which needs seconds, not every request.
+SEEN_EVERY = timedelta(seconds=15)
+SQLITE_ATTEMPTS = 10
+NOTES_MAX = CallLog._meta.get_field("notes").max_length
+
+
+class NotFound(Exception):
+    """The thing named does not exist for this user (the API answers 404, never saying which)."""
+
+
+def dialer_group(user_id: int) -> str:
+    """Wakes this user's waiting long-polls; only the machine API listens to it."""
+    return f"dialer.{user_id}"
+
+
+def _wake(user_id: int, reason: str) -> None:
+    notify_on_commit(dialer_group(user_id), "dialer.wake", {"reason": reason})
+
+
+# --- Workstation tokens ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: WorkstationToken
+    secret: str  # shown to the user once; only its hash is stored
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str) -> IssuedToken:
+    """A new token for one of ``user``'s workstations; the secret is in the answer and nowhere else."""
+    for _ in range(5):
+        prefix = secrets.token_hex(4)
+        if not WorkstationToken.objects.filter(prefix=prefix).exists():
+            break
+    else:  # 2**32 prefixes: five collisions in a row means something else is wrong
+        raise ValidationError("No se pudo generar un token; inténtalo de nuevo.")
+    secret = f"{TOKEN_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = WorkstationToken(user=user, name=name.strip(), prefix=prefix, token_hash=_token_hash(secret))
+    token.full_clean()
+    token.save()
+    return IssuedToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def token_revoke(*, token: WorkstationToken, now: datetime | None = None) -> WorkstationToken:
+    """Revoke for good: the next request with it gets 401 and the workstation agent stops."""
+    if token.revoked_at is None:
+        token.revoked_at = now or timezone.now()
+        token.full_clean()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_touch(*, token: WorkstationToken, now: datetime | None = None) -> None:
+    """Note that the workstation is connected (written at most every SEEN_EVERY)."""
+    now = now or timezone.now()
+    if token.last_seen_at is None or token.last_seen_at <= now - SEEN_EVERY:
+        WorkstationToken.objects.filter(pk=token.pk).update(last_seen_at=now)
+        token.last_seen_at = now
+
+
+def token_authenticate(*, secret: str, now: datetime | None = None) -> WorkstationToken | None:
+    """The active token whose secret this is (with its user), or None; marks it seen."""
+    scheme, _, rest = (secret or "").strip().partition("_")
+    prefix, _, _ = rest.partition("_")
+    if scheme != TOKEN_SCHEME or not prefix or len(prefix) > 16:
+        return None
+    token = WorkstationToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    if not hmac.compare_digest(token.token_hash, _token_hash(secret.strip())):
+        return None
+    token_touch(token=token, now=now)
+    return token
+
+
+# --- Dial requests --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dial_request_create(*, user: User, record, phone: str) -> DialRequest:
+    """Ask ``user``'s workstation to call ``phone`` of ``record`` (a debtor today).
+
+    Made whether or not a workstation is connected: the card then offers a ``tel:`` link too
+    (``selectors.workstation_online``), and a request nobody takes expires. The newest request
+    wins: the user's requests still in the queue are cancelled.
+    """
+    campaign = record_campaign(record)
+    region = campaign.country if campaign else default_region()
+    try:
+        e164 = normalize_phone(phone, region)
+    except InvalidPhone as exc:
+        raise ValidationError({"phone": str(exc)}) from exc
+    if e164 not in record_phones(record):
+        raise ValidationError({"phone": "Ese teléfono no es de este registro."})
+    if not type(record).objects.visible_to(user).filter(pk=record.pk).exists():
+        raise ValidationError("No puedes llamar a este registro.")
+    digits = dial_string(e164, region=region, prefix=settings.DIALER_OUTSIDE_LINE_PREFIX)
+    DialRequest.objects.filter(user=user, status=DialRequestStatus.QUEUED).update(
+        status=DialRequestStatus.CANCELLED, updated_at=timezone.now()
+    )
+    request = DialRequest(
+        user=user,
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=str(record.pk),
+        campaign=campaign,
+        phone=e164,
+        dial_string=digits,
+    )
+    request.full_clean()
+    request.save()
+    _wake(user.pk, "dial")
+    return request
+
+
+def dial_requests_expire(*, user_id: int, now: datetime | None = None) -> int:
+    """Requests no workstation took, or took but never started, within the TTL are expired.
+    Run on read (each long-poll check); the claim ignores stale ones by itself anyway."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.DIALER_REQUEST_TTL_SECONDS)
+    stale = Q(status=DialRequestStatus.QUEUED, created_at__lt=cutoff) | Q(
+        status=DialRequestStatus.SENT, sent_at__lt=cutoff
+    )
+    return DialRequest.objects.filter(stale, user_id=user_id).update(status=DialRequestStatus.EXPIRED, updated_at=now)
+
+
+def _claim_hangup(token: WorkstationToken, now: datetime) -> dict | None:
+    mine = Q(token=token) | Q(token__isnull=True)
+    pending = {"user_id": token.user_id, "hangup_requested_at__isnull": False, "hangup_sent_at__isnull": True}
+    for call in CallLog.objects.filter(mine, **pending).order_by("hangup_requested_at")[:5]:
+        if CallLog.objects.filter(pk=call.pk, hangup_sent_at__isnull=True).update(hangup_sent_at=now):
+            return {"action": "hangup", "call_uuid": str(call.uuid)}
+    for request in DialRequest.objects.filter(mine, **pending).order_by("hangup_requested_at")[:5]:
+        if DialRequest.objects.filter(pk=request.pk, hangup_sent_at__isnull=True).update(hangup_sent_at=now):
+            return {"action": "hangup", "dial_request_id": request.pk}
+    return None
+
+
+def _claimable(token: WorkstationToken, now: datetime):
+    cutoff = now - timedelta(seconds=settings.DIALER_REQUEST_TTL_SECONDS)
+    return DialRequest.objects.filter(
+        user_id=token.user_id, status=DialRequestStatus.QUEUED, created_at__gte=cutoff
+    ).order_by("created_at", "pk")
+
+
+def _claim_dial(token: WorkstationToken, now: datetime) -> DialRequest | None:
+    """queued → sent for exactly one poll, even with two workstations on one user."""
+    sent = {"status": DialRequestStatus.SENT, "sent_at": now, "token": token, "updated_at": now}
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            request = _claimable(token, now).select_for_update(skip_locked=True).first()
+            if request is None:
+                return None
+            DialRequest.objects.filter(pk=request.pk).update(**sent)
+    else:
+        skipped: list[int] = []
+        for _ in range(SQLITE_ATTEMPTS):
+            request = _claimable(token, now).exclude(pk__in=skipped).first()
+            if request is None:
+                return None
+            if DialRequest.objects.filter(pk=request.pk, status=DialRequestStatus.QUEUED).update(**sent):
+                break
+            skipped.append(request.pk)  # another poll took it between our read and our write
+        else:
+            return None
+    for field, value in sent.items():
+        setattr(request, field, value)
+    return request
+
+
+def dial_request_next(*, token: WorkstationToken, now: datetime | None = None) -> dict | None:
+    """One look for this workstation's next message: a pending hang-up first, then the oldest
+    queued dial request, claimed. None when there is nothing (the long-poll waits and looks again)."""
+    now = now or timezone.now()
+    token_touch(token=token, now=now)
+    dial_requests_expire(user_id=token.user_id, now=now)
+    message = _claim_hangup(token, now)
+    if message:
+        return message
+    request = _claim_dial(token, now)
+    if request is None:
+        return None
+    return {
+        "action": "dial",
+        "id": request.pk,
+        "phone": request.phone,
+        "dial_string": request.dial_string,
+        "created_at": request.created_at,
+    }
+
+
+@transaction.atomic
+def hangup_request(
+    *, user: User, call: CallLog | None = None, dial_request: DialRequest | None = None, now: datetime | None = None
+) -> str:
+    """ "Colgar" from the CRM. Answers what was done: ``cancelled`` (the request had not left the
+    queue), ``requested`` (the workstation gets a hang-up on its next poll) or ``nothing``."""
+    now = now or timezone.now()
+    if (call is None) == (dial_request is None):
+        raise ValueError("name a call or a dial request")
+    owner = (call or dial_request).user_id
+    if owner != user.pk:
+        raise ValidationError("Solo quien hace la llamada puede colgarla.")
+    if dial_request is not None:
+        cancelled = DialRequest.objects.filter(pk=dial_request.pk, status=DialRequestStatus.QUEUED).update(
+            status=DialRequestStatus.CANCELLED, updated_at=now
+        )
+        if cancelled:
+            return "cancelled"
+        dial_request.refresh_from_db()
+        call = dial_request.calls.in_progress().order_by("-started_at").first()
+        if call is None:
+            if dial_request.status != DialRequestStatus.SENT:
+                return "nothing"
+            DialRequest.objects.filter(pk=dial_request.pk).update(
+                hangup_requested_at=now, hangup_sent_at=None, updated_at=now
+            )
+            _wake(user.pk, "hangup")
+            return "requested"
+    if call.status is not None:
+        return "nothing"
+    # Asking again re-sends it: a hang-up lost with a dropped poll is not lost for good.
+    CallLog.objects.filter(pk=call.pk).update(hangup_requested_at=now, hangup_sent_at=None, updated_at=now)
+    _wake(user.pk, "hangup")
+    return "requested"
+
+
+# --- The call log ---------------------------------------------------------------------------
+
+
+def _aware(value: datetime) -> datetime:
+    # The workstation sends UTC with an offset; a time without one is taken as UTC too.
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+def _call_phone(phone: str, region: str) -> str:
+    """E.164 when the number is valid. Otherwise what the workstation sent: a call that happened
+    (an internal extension dialled by hand) is still recorded, never refused for its number."""
+    try:
+        return normalize_phone(phone, region)
+    except InvalidPhone:
+        return phone.strip()[: CallLog._meta.get_field("phone").max_length]
+
+
+@transaction.atomic
+def call_start(
+    *,
+    user: User,
+    call_uuid: uuid.UUID,
+    phone: str,
+    started_at: datetime,
+    dial_request_id: int | None = None,
+    provider: str | None = None,
+    token: WorkstationToken | None = None,
+) -> tuple[CallLog, bool]:
+    """Record a call's start; ``(call, created)``. The same UUID again returns the call as
+    first recorded (idempotent); another user's UUID or dial request is ``NotFound``."""
+    existing = CallLog.objects.filter(uuid=call_uuid).first()
+    if existing is not None:
+        if existing.user_id != user.pk:
+            raise NotFound("call not found")
+        return existing, False
+    dial_request = None
+    if dial_request_id is not None:
+        dial_request = DialRequest.objects.select_for_update().filter(pk=dial_request_id, user=user).first()
+        if dial_request is None:
+            raise NotFound("dial request not found")
+    campaign = dial_request.campaign if dial_request else None
+    call = CallLog(
+        uuid=call_uuid,
+        user=user,
+        token=token,
+        dial_request=dial_request,
+        campaign=campaign,
+        content_type_id=dial_request.content_type_id if dial_request else None,
+        object_id=dial_request.object_id if dial_request else "",
+        phone=_call_phone(phone, campaign.country if campaign else default_region()),
+        started_at=_aware(started_at),
+        provider=provider if provider in Provider.values else Provider.OTHER,
+    )
+    call.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            call.save()
+    except IntegrityError:
+        # The same start arrived twice at once (a retry racing the original): the first one won.
+        existing = CallLog.objects.get(uuid=call_uuid)
+        if existing.user_id != user.pk:
+            raise NotFound("call not found") from None
+        return existing, False
+    if dial_request is not None and dial_request.status not in DIAL_REQUEST_FINAL:
+        DialRequest.objects.filter(pk=dial_request.pk).update(
+            status=DialRequestStatus.DIALLING, updated_at=call.created_at
+        )
+    payload = {**call_start_body(call), "phone": call.phone, "user_id": user.pk, "record": _record_ref(call)}
+    notify_on_commit(user_group(user.pk), "call.started", payload)
+    if user.supervisor_id:
+        notify_on_commit(team_group(user.supervisor_id), "call.started", payload)
+    return call, True
+
+
+def _record_ref(call: CallLog) -> dict | None:
+    if not call.content_type_id:
+        return None
+    content_type = ContentType.objects.get_for_id(call.content_type_id)
+    return {"type": f"{content_type.app_label}.{content_type.model}", "id": call.object_id}
+
+
+def _duration_seconds(started_at: datetime, ended_at: datetime) -> int:
+    """Whole seconds, to the nearest (half a second up)."""
+    return int((ended_at - started_at).total_seconds() + 0.5)
+
+
+@transaction.atomic
+def call_end(
+    *,
+    user: User,
+    call_uuid: uuid.UUID,
+    status: str,
+    ended_at: datetime,
+    notes: str = "",
+    cost: Decimal | None = None,
+    recording_url: str = "",
+) -> dict:
+    """Record a call's end and answer its duration and the agent's figures for the day.
+
+    Repeating it returns the first answer and changes nothing. Unknown or another user's
+    call: ``NotFound``; an end before the start: ``ValidationError``.
+    """
+    call = CallLog.objects.select_for_update().filter(uuid=call_uuid).first()
+    if call is None or call.user_id != user.pk:
+        raise NotFound("call not found")
+    if call.end_response is not None:
+        return call.end_response
+    ended_at = _aware(ended_at)
+    if ended_at < call.started_at:
+        raise ValidationError(
+            f"ended_at ({ended_at.isoformat()}) is before the call's started_at ({call.started_at.isoformat()})"
+        )
+    now = timezone.now()
+    call.ended_at = ended_at
+    call.status = status
+    call.duration_seconds = _duration_seconds(call.started_at, ended_at)
+    call.notes = (notes or "")[:NOTES_MAX]
+    call.cost = cost
+    call.recording_url = recording_url or ""
+    if call.hangup_requested_at and not call.hangup_sent_at:
+        call.hangup_sent_at = now  # the call is over: nothing is left to hang up
+    call.full_clean(validate_unique=False)
+    call.save()
+    day = timezone.localdate(call.started_at)
+    response = {
+        "call_id": call.pk,
+        "call_uuid": str(call.uuid),
+        "status": call.status,
+        "started_at": call.started_at,
+        "ended_at": call.ended_at,
+        "duration_seconds": call.duration_seconds,
+        "today": agent_day_metrics(user=user, day=day),
+    }
+    response = json_ready(response)
+    CallLog.objects.filter(pk=call.pk).update(end_response=response)
+    call.end_response = response
+    if call.dial_request_id:
+        final = DialRequestStatus.FAILED if status == CallStatus.FAILED else DialRequestStatus.ENDED
+        DialRequest.objects.filter(pk=call.dial_request_id).update(status=final, updated_at=now)
+        DialRequest.objects.filter(
+            pk=call.dial_request_id, hangup_requested_at__isnull=False, hangup_sent_at__isnull=True
+        ).update(hangup_sent_at=now)
+    notify_on_commit(user_group(user.pk), "call.ended", {**response, "user_id": user.pk})
+    if user.supervisor_id:
+        notify_on_commit(
+            team_group(user.supervisor_id),
+            "dialer.metrics",
+            {"user_id": user.pk, "username": user.username, "call_id": call.pk, **response["today"]},
+        )
+    return response

@@ -1,0 +1,423 @@
+"""The machine API's contract (docs/dialer_agent.md): answers, idempotency and every bad request."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dialer import services
+from dialer.models import CallLog, DialRequest
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 2, 15, 0, 0, tzinfo=UTC)
+
+
+def iso(moment):
+    return moment.isoformat(timespec="milliseconds")
+
+
+def start_body(**overrides):
+    body = {"call_uuid": str(uuid.uuid4()), "phone": "+50688881234", "started_at": iso(T0), "provider": "log"}
+    return {**body, **overrides}
+
+
+def end_body(uuid_, **overrides):
+    return {"call_uuid": uuid_, "status": "COMPLETED", "ended_at": iso(T0 + timedelta(seconds=95)), **overrides}
+
+
+# --- ping and authentication ---------------------------------------------------------------
+
+
+def test_ping_names_the_user_and_the_workstation(api, agente):
+    response = api.get("/api/dialer/ping")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True and body["username"] == "agente"
+    assert body["token_name"].startswith("PC-01 (crea_")
+    assert "server_time" in body
+
+
+def test_x_api_key_header_works_too(secret, api_as):
+    assert api_as(secret, header="x-api-key").get("/api/dialer/ping").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer crea_00000000_nope"},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"X-API-Key": ""},
+    ],
+)
+def test_missing_or_unknown_token_is_401_json(client, db, headers):
+    for method, path in [("get", "/api/dialer/ping"), ("get", "/api/dialer/next?wait=0"), ("post", "/api/calls/start")]:
+        response = getattr(client, method)(path, headers=headers)
+        assert response.status_code == 401, path
+        assert response.json() == {"detail": "unknown or revoked workstation token"}
+
+
+def test_a_right_prefix_with_a_wrong_secret_is_401(secret, api_as):
+    forged = secret[:-4] + ("AAAA" if not secret.endswith("AAAA") else "BBBB")
+    assert api_as(forged).get("/api/dialer/ping").status_code == 401
+
+
+def test_revoked_token_is_401(api, agente):
+    services.token_revoke(token=agente.workstation_tokens.get())
+    response = api.get("/api/dialer/ping")
+    assert response.status_code == 401
+    assert "revoked" in response.json()["detail"]
+
+
+def test_inactive_user_token_is_401(api, agente):
+    agente.is_active = False
+    agente.save()
+    assert api.get("/api/dialer/ping").status_code == 401
+
+
+def test_the_api_never_redirects_to_the_login_page(client, db):
+    response = client.post("/api/calls/end", data="{}", content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_rate_limit_answers_429_with_retry_after(api, settings):
+    settings.DIALER_RATE_LIMIT_PER_HOUR = 3
+    assert [api.get("/api/dialer/ping").status_code for _ in range(3)] == [200, 200, 200]
+    response = api.get("/api/dialer/ping")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 3600
+    assert "rate limit" in response.json()["detail"]
+    # The long-poll is limited by the same count, and counts once however long it waits.
+    assert api.get("/api/dialer/next", wait=0).status_code == 429
+
+
+def test_rate_limit_is_per_token(api, agente, issue, api_as, settings):
+    settings.DIALER_RATE_LIMIT_PER_HOUR = 1
+    assert api.get("/api/dialer/ping").status_code == 200
+    assert api.get("/api/dialer/ping").status_code == 429
+    assert api_as(issue(agente, "PC-02")).get("/api/dialer/ping").status_code == 200
+
+
+# --- next -----------------------------------------------------------------------------------
+
+
+def test_next_answers_204_when_nothing_comes(api):
+    response = api.get("/api/dialer/next", wait=0)
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_next_waits_about_wait_seconds(api, settings):
+    import time
+
+    settings.DIALER_POLL_RECHECK_SECONDS = 0.2
+    started = time.monotonic()
+    assert api.get("/api/dialer/next", wait=1).status_code == 204
+    assert 0.9 <= time.monotonic() - started < 3
+
+
+def test_next_delivers_a_dial_request_once(api, agente, debtor):
+    request = services.dial_request_create(user=agente, record=debtor, phone="+50688881234")
+    response = api.get("/api/dialer/next", wait=0)
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "action": "dial",
+        "id": request.pk,
+        "phone": "+50688881234",
+        "dial_string": "88881234",
+        "created_at": body["created_at"],
+    }
+    assert api.get("/api/dialer/next", wait=0).status_code == 204
+
+
+@pytest.mark.parametrize("wait", ["-1", "61", "abc", "2.5"])
+def test_next_refuses_a_wait_out_of_bounds(api, wait):
+    response = api.get("/api/dialer/next", wait=wait)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_next_delivers_a_hangup_by_call_uuid(api, agente, debtor):
+    request = services.dial_request_create(user=agente, record=debtor, phone="+50688881234")
+    api.get("/api/dialer/next", wait=0)
+    body = start_body(dial_request_id=request.pk)
+    api.post("/api/calls/start", body)
+    call = CallLog.objects.get()
+    assert services.hangup_request(user=agente, call=call) == "requested"
+    assert api.get("/api/dialer/next", wait=0).json() == {"action": "hangup", "call_uuid": body["call_uuid"]}
+    assert api.get("/api/dialer/next", wait=0).status_code == 204
+
+
+# --- calls/start ----------------------------------------------------------------------------
+
+
+def test_start_is_201_then_200_with_the_same_body(api, agente, debtor):
+    request = services.dial_request_create(user=agente, record=debtor, phone="+50688881234")
+    body = start_body(dial_request_id=request.pk)
+    first = api.post("/api/calls/start", body)
+    assert first.status_code == 201
+    assert set(first.json()) == {"call_id", "call_uuid", "started_at", "dial_request_id"}
+    again = api.post("/api/calls/start", body)
+    assert again.status_code == 200
+    assert again.content == first.content
+    # Even a repeat that differs (a re-send after a restart) gets the call as first recorded.
+    different = api.post("/api/calls/start", {**body, "phone": "+50622223333"})
+    assert different.status_code == 200 and different.content == first.content
+    call = CallLog.objects.get()
+    assert call.phone == "+50688881234" and call.provider == "log" and call.campaign == debtor.campaign
+    assert call.record == debtor
+    assert DialRequest.objects.get().status == "dialling"
+
+
+def test_start_with_a_time_in_another_offset_answers_utc(api):
+    body = start_body(started_at="2026-03-02T09:00:00.250-06:00")
+    first = api.post("/api/calls/start", body).json()
+    assert first["started_at"] == "2026-03-02T15:00:00.250Z"
+    assert api.post("/api/calls/start", body).json() == first
+
+
+def test_start_without_a_dial_request_and_an_unknown_provider(api):
+    response = api.post("/api/calls/start", start_body(provider="microsip-custom"))
+    assert response.status_code == 201
+    assert response.json()["dial_request_id"] is None
+    assert CallLog.objects.get().provider == "other"
+
+
+def test_start_accepts_a_number_that_is_not_e164(api):
+    assert api.post("/api/calls/start", start_body(phone="101")).status_code == 201
+    assert CallLog.objects.get().phone == "101"
+
+
+@pytest.mark.parametrize("missing", ["call_uuid", "phone", "started_at"], ids=["no-uuid", "no-phone", "no-started_at"])
+def test_start_missing_a_field_is_422(api, missing):
+    body = start_body()
+    del body[missing]
+    response = api.post("/api/calls/start", body)
+    assert response.status_code == 422
+    assert missing in str(response.json()["detail"])
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("call_uuid", "not-a-uuid"),
+        ("call_uuid", 12),
+        ("started_at", "yesterday"),
+        ("dial_request_id", "forty-one"),
+        ("dial_request_id", 2**70),
+        ("phone", ""),
+        ("phone", ["+50688881234"]),
+    ],
+)
+def test_start_with_a_wrong_type_is_422(api, field, value):
+    response = api.post("/api/calls/start", start_body(**{field: value}))
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[]", '"text"', "null"])
+def test_a_body_that_is_not_a_json_object_is_4xx_with_a_reason(api, raw):
+    response = api.post("/api/calls/start", raw=raw)
+    assert response.status_code in (400, 422)
+    assert response.json()["detail"]
+
+
+def test_start_someone_elses_call_is_404(api, agente_b, issue, api_as):
+    body = start_body()
+    assert api_as(issue(agente_b)).post("/api/calls/start", body).status_code == 201
+    response = api.post("/api/calls/start", body)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "call not found"}
+
+
+def test_start_with_someone_elses_dial_request_is_404(api, agente_b, debtor):
+    debtor.assigned_agent = agente_b
+    debtor.save()
+    request = services.dial_request_create(user=agente_b, record=debtor, phone="+50688881234")
+    response = api.post("/api/calls/start", start_body(dial_request_id=request.pk))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "dial request not found"}
+    assert not CallLog.objects.exists()
+
+
+# --- calls/end ------------------------------------------------------------------------------
+
+
+def test_end_answers_the_duration_and_the_day_figures_and_repeats_identically(api):
+    body = start_body()
+    api.post("/api/calls/start", body)
+    first = api.post("/api/calls/end", end_body(body["call_uuid"], notes="ok"))
+    assert first.status_code == 200
+    data = first.json()
+    assert data["duration_seconds"] == 95 and data["status"] == "COMPLETED"
+    assert data["today"]["calls_made"] == 1
+    assert data["today"]["average_handle_seconds"] == 95
+    assert data["today"]["total_talk_seconds"] == 95
+    again = api.post("/api/calls/end", end_body(body["call_uuid"], status="FAILED", notes="changed"))
+    assert again.status_code == 200 and again.content == first.content
+    call = CallLog.objects.get()
+    assert (call.status, call.notes) == ("COMPLETED", "ok")
+
+
+def test_end_before_start_is_400_with_the_reason(api):
+    body = start_body()
+    api.post("/api/calls/start", body)
+    response = api.post("/api/calls/end", end_body(body["call_uuid"], ended_at=iso(T0 - timedelta(seconds=1))))
+    assert response.status_code == 400
+    assert "before the call's started_at" in response.json()["detail"]
+    assert CallLog.objects.get().status is None
+
+
+def test_end_of_an_unknown_call_is_404(api):
+    response = api.post("/api/calls/end", end_body(str(uuid.uuid4())))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "call not found"}
+
+
+def test_end_of_someone_elses_call_is_404(api, agente_b, issue, api_as):
+    other = api_as(issue(agente_b))
+    body = start_body()
+    other.post("/api/calls/start", body)
+    assert api.post("/api/calls/end", end_body(body["call_uuid"])).status_code == 404
+    assert CallLog.objects.get().status is None
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [("status", "HUNG_UP"), ("status", None), ("ended_at", "soon"), ("call_uuid", "x"), ("cost", "free"), ("cost", -1)],
+)
+def test_end_with_a_wrong_value_is_422(api, field, value):
+    body = start_body()
+    api.post("/api/calls/start", body)
+    response = api.post("/api/calls/end", end_body(body["call_uuid"], **{field: value}))
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("missing", ["call_uuid", "status", "ended_at"])
+def test_end_missing_a_field_is_422(api, missing):
+    body = end_body(str(uuid.uuid4()))
+    del body[missing]
+    response = api.post("/api/calls/end", body)
+    assert response.status_code == 422
+    assert missing in str(response.json()["detail"])
+
+
+def test_end_with_a_bad_recording_url_is_400(api):
+    body = start_body()
+    api.post("/api/calls/start", body)
+    response = api.post("/api/calls/end", end_body(body["call_uuid"], recording_url="not a url"))
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_long_notes_are_kept_up_to_the_limit(api):
+    body = start_body()
+    api.post("/api/calls/start", body)
+    assert api.post("/api/calls/end", end_body(body["call_uuid"], notes="x" * 5000)).status_code == 200
+    assert len(CallLog.objects.get().notes) == 2000
+
+
+def test_wrong_methods_are_405(api):
+    assert api.get("/api/calls/start").status_code == 405
+    assert api.post("/api/dialer/next", {}).status_code == 405
+
+
+# --- calls/log ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def calls(agente, agente_b, outsider, campaign):
+    """One ended call each for agente, agente_b (same team) and outsider (another team)."""
+    made = {}
+    for user, seconds in ((agente, 60), (agente_b, 120), (outsider, 30)):
+        call, _ = services.call_start(user=user, call_uuid=uuid.uuid4(), phone="+50688881234", started_at=T0)
+        CallLog.objects.filter(pk=call.pk).update(campaign=campaign if user != outsider else None)
+        services.call_end(user=user, call_uuid=call.uuid, status="COMPLETED", ended_at=T0 + timedelta(seconds=seconds))
+        made[user.username] = call
+    return made
+
+
+def usernames(response):
+    assert response.status_code == 200, response.content
+    return sorted(row["username"] for row in response.json()["results"])
+
+
+def test_log_is_scoped_by_the_tokens_user(calls, users, issue, api_as):
+    expected = {
+        "agente": ["agente"],
+        "supervisor": ["agente", "agente_b"],
+        "backoffice": ["agente", "agente_b"],  # their campaign's calls
+        "admin": ["agente", "agente_b", "outsider"],
+        "outsider": ["outsider"],
+    }
+    for role, names in expected.items():
+        assert usernames(api_as(issue(users[role])).get("/api/calls/log")) == names, role
+
+
+def test_log_filters_user_dates_and_status(calls, supervisor, agente_b, issue):
+    from dialer.tests.conftest import Api
+
+    api = Api(issue(supervisor))
+    assert usernames(api.get("/api/calls/log", user=agente_b.pk)) == ["agente_b"]
+    assert usernames(api.get("/api/calls/log", date_from="2026-03-02", date_to="2026-03-02")) == ["agente", "agente_b"]
+    assert usernames(api.get("/api/calls/log", date_from="2026-03-03")) == []
+    assert usernames(api.get("/api/calls/log", status="FAILED")) == []
+    assert usernames(api.get("/api/calls/log", status="COMPLETED")) == ["agente", "agente_b"]
+    assert usernames(api.get("/api/calls/log", user=calls["outsider"].user_id)) == []
+    row = api.get("/api/calls/log", user=agente_b.pk).json()["results"][0]
+    assert (row["duration_seconds"], row["status"]) == (120, "COMPLETED")
+    assert row["started_at"] == "2026-03-02T15:00:00Z"
+
+
+def test_log_pages(calls, admin, issue):
+    from dialer.tests.conftest import Api
+
+    api = Api(issue(admin))
+    first = api.get("/api/calls/log", page_size=2).json()
+    assert (first["count"], first["pages"], len(first["results"])) == (3, 2, 2)
+    second = api.get("/api/calls/log", page_size=2, page=2).json()
+    assert len(second["results"]) == 1
+    assert api.get("/api/calls/log", page_size=2, page=9).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page_size": 1001},
+        {"page_size": 0},
+        {"page": 0},
+        {"status": "WHATEVER"},
+        {"date_from": "2026-13-01"},
+        {"user": "me"},
+        {"user": 2**70},
+    ],
+)
+def test_log_refuses_bad_filters_with_422(api, params):
+    response = api.get("/api/calls/log", **params)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_log_date_range_backwards_is_400(api):
+    response = api.get("/api/calls/log", date_from="2026-03-05", date_to="2026-03-01")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "date_from is after date_to"}
+
+
+# --- the schema and its docs ----------------------------------------------------------------
+
+
+def test_openapi_docs_need_a_signed_in_user(client, agente):
+    assert client.get("/api/docs").status_code == 302
+    assert client.get("/api/openapi.json").status_code == 302
+    client.force_login(agente, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/api/docs").status_code == 200
+    schema = client.get("/api/openapi.json").json()
+    assert {"/api/dialer/ping", "/api/dialer/next", "/api/calls/start", "/api/calls/end", "/api/calls/log"} <= set(
+        schema["paths"]
+    )
+    assert {"BearerToken", "ApiKeyToken"} <= set(schema["components"]["securitySchemes"])
