@@ -1,0 +1,62 @@
+"""Every dialer page and every machine-API route × every role (ARCHITECTURE.md §4)."""
+
+import pytest
+
+from core.testing.access import ROLES, Route, assert_covered, check_matrix, everyone
+from dialer import services
+from dialer.tests.conftest import Api
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records(users):
+    return {"token": services.token_create(user=users["agente"], name="PC-01").token}
+
+
+def routes(records):
+    token = records["token"].pk
+    # A token is personal: only its owner (and an admin, to revoke a lost one) reaches it.
+    owner_only = {**everyone(404), "agente": 302, "admin": 302}
+    return [
+        Route("dialer:token_list", everyone(200)),
+        Route("dialer:token_create", everyone(200), method="post", data={"name": "PC-09"}),
+        Route("dialer:token_revoke", owner_only, kwargs=lambda u: {"pk": token}, method="post"),
+    ]
+
+
+def test_every_dialer_url_has_a_row(records):
+    assert_covered(routes(records), "dialer")
+
+
+def test_access_matrix(client, users, records):
+    assert check_matrix(client, users, routes(records)) == []
+
+
+# The machine API answers to a workstation token, not to a session: each role's token reaches
+# every route (what it then sees is scoped, see test_api), and no token is a 401, never a redirect.
+API_ROUTES = [
+    ("get", "/api/dialer/ping", 200),
+    ("get", "/api/dialer/next?wait=0", 204),
+    ("get", "/api/calls/log", 200),
+    ("post", "/api/calls/start", 422),  # an empty body: the route was reached and validated it
+    ("post", "/api/calls/end", 422),
+]
+
+
+def test_api_matrix(users, client):
+    for role in ROLES:
+        api = Api(services.token_create(user=users[role], name=f"PC-{role}").secret)
+        for method, path, status in API_ROUTES:
+            response = api.get(path) if method == "get" else api.post(path, {})
+            assert response.status_code == status, f"{method} {path} as {role}"
+    for method, path, _ in API_ROUTES:
+        assert getattr(client, method)(path).status_code == 401, path
+
+
+def test_api_routes_are_all_in_the_matrix():
+    from crm.api import api
+
+    schema = api.get_openapi_schema()
+    listed = {path.split("?")[0] for _, path, _ in API_ROUTES}
+    assert set(schema["paths"]) == listed
