@@ -30,6 +30,8 @@ PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 def pg_url(db: str = PG_DB) -> str:
     """DATABASE_URL of a bench database (each benchmark that may run alongside others has its own)."""
     return f"postgres://postgres@127.0.0.1:5432/{db}"
+
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
