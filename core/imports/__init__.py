@@ -1,6 +1,7 @@
 """Import engine for Excel/CSV files: read, map columns, parse cells, check rows, report.
 
-Pure Python on openpyxl, with no database access; apps (cartera first) upsert the records::
+Pure Python (calamine reads .xlsx, openpyxl writes reports), no database access; apps (cartera
+first) upsert the records::
 
     with open_table(upload, upload.name) as reader:
         layout = detect_layout(reader.headers)            # preview: layout.as_dict(), reader.peek()

@@ -1,9 +1,9 @@
 """Open an uploaded .xlsx or .csv file as a stream of numbered rows under a detected header row.
 
 ``open_table`` refuses what it cannot read with an ``ImportFileError`` in Spanish, before the
-caller touches any row. Rows are read lazily (openpyxl read-only mode, ``csv`` over a decoding
-stream), so a 100,000-row file is imported in constant memory. Row numbers are the ones the user
-sees in Excel: 1-based, counting title and blank rows.
+caller touches any row. A sheet is decoded once by calamine (the 20 MB upload limit bounds it)
+and its rows converted to Python lazily; a CSV is read as a stream. Row numbers are the ones the
+user sees in Excel: 1-based, counting title and blank rows.
 """
 
 from __future__ import annotations
