@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import math
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import AfterValidator
 
 from dialer import selectors, services
 from dialer.auth import workstation_auth
@@ -30,6 +31,22 @@ from dialer.models import WorkstationToken
 MAX_WAIT = 60
 MAX_PAGE_SIZE = 1000
 MAX_ID = 2**63 - 1  # the database's integer: larger ids are refused before they reach a query
+
+# Times and days outside these bounds are typing mistakes (or fuzzing), and near the ends of the
+# calendar converting them to UTC would overflow: they are refused with 422 instead.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _moment_in_range(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # the workstation sends UTC; a time without an offset is taken as UTC
+    if not (EARLIEST.year <= value.year <= LATEST.year - 1):
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year - 1}")
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_moment_in_range)]
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
 
 dialer_router = Router(tags=["dialer"], auth=workstation_auth)
 calls_router = Router(tags=["calls"], auth=workstation_auth)
@@ -135,7 +152,7 @@ class CallStartIn(Schema):
     call_uuid: uuid.UUID
     dial_request_id: int | None = Field(None, ge=1, le=MAX_ID, description="absent for a call dialled by hand")
     phone: str = Field(..., min_length=1, max_length=64)
-    started_at: datetime = Field(..., description="ISO 8601; without an offset it is taken as UTC")
+    started_at: Moment = Field(..., description="ISO 8601; without an offset it is taken as UTC")
     provider: str | None = Field(None, max_length=40, description="the driver: interphone, command, tel, log…")
 
 
@@ -161,7 +178,7 @@ def call_start(request, payload: CallStartIn):
 class CallEndIn(Schema):
     call_uuid: uuid.UUID
     status: CallStatus
-    ended_at: datetime = Field(..., description="ISO 8601; without an offset it is taken as UTC")
+    ended_at: Moment = Field(..., description="ISO 8601; without an offset it is taken as UTC")
     notes: str = Field("", max_length=10_000, description="kept up to 2,000 characters")
     cost: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=4)
     recording_url: str = Field("", max_length=500)
@@ -205,8 +222,8 @@ def call_end(request, payload: CallEndIn):
 
 class CallLogFilters(Schema):
     user: int | None = Field(None, ge=1, le=MAX_ID, description="only this user's calls")
-    date_from: date | None = Field(None, description="first day (CRM time zone), inclusive")
-    date_to: date | None = Field(None, description="last day (CRM time zone), inclusive")
+    date_from: Day | None = Field(None, description="first day (CRM time zone), inclusive")
+    date_to: Day | None = Field(None, description="last day (CRM time zone), inclusive")
     status: Literal["COMPLETED", "NO_ANSWER", "BUSY", "FAILED", "DROPPED", "IN_PROGRESS"] | None = None
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)

@@ -269,10 +269,16 @@ def _aware(value: datetime) -> datetime:
 def _call_phone(phone: str, region: str) -> str:
     """E.164 when the number is valid. Otherwise what the workstation sent: a call that happened
     (an internal extension dialled by hand) is still recorded, never refused for its number."""
+    phone = _text(phone)
     try:
         return normalize_phone(phone, region)
     except InvalidPhone:
         return phone.strip()[: CallLog._meta.get_field("phone").max_length]
+
+
+def _text(value: str | None) -> str:
+    # NUL cannot be stored in a PostgreSQL text column; nobody types it on purpose.
+    return (value or "").replace("\x00", "")
 
 
 @transaction.atomic
@@ -374,7 +380,7 @@ def call_end(
     call.ended_at = ended_at
     call.status = status
     call.duration_seconds = _duration_seconds(call.started_at, ended_at)
-    call.notes = (notes or "")[:NOTES_MAX]
+    call.notes = _text(notes)[:NOTES_MAX]
     call.cost = cost
     call.recording_url = recording_url or ""
     if call.hangup_requested_at and not call.hangup_sent_at:

@@ -421,3 +421,61 @@ def test_openapi_docs_need_a_signed_in_user(client, agente):
         schema["paths"]
     )
     assert {"BearerToken", "ApiKeyToken"} <= set(schema["components"]["securitySchemes"])
+
+
+# --- nothing a client sends is a server error -----------------------------------------------
+
+ODD_VALUES = [
+    None,
+    "",
+    0,
+    -1,
+    2**64,
+    1.5,
+    True,
+    [],
+    {},
+    "x" * 20_000,
+    "\x00",
+    "9999-12-31T23:59:59-05:00",
+    "0001-01-01T00:00:00+05:00",
+    "NaN",
+    "2026-02-30",
+]
+
+
+def test_no_odd_value_in_any_field_is_a_server_error(api):
+    known = start_body()
+    assert api.post("/api/calls/start", known).status_code == 201
+    problems = []
+    for field in [*start_body(dial_request_id=1), "extra"]:
+        for value in ODD_VALUES:
+            response = api.post("/api/calls/start", start_body(**{field: value}))
+            if response.status_code >= 500 or not response.json():
+                problems.append(("start", field, value, response.status_code))
+    for field in [*end_body(known["call_uuid"], notes="", cost=1, recording_url=""), "extra"]:
+        for value in ODD_VALUES:
+            response = api.post("/api/calls/end", end_body(known["call_uuid"], **{field: value}))
+            if response.status_code >= 500:
+                problems.append(("end", field, value, response.status_code))
+    for param in ["user", "date_from", "date_to", "status", "page", "page_size"]:
+        for value in ODD_VALUES:
+            if value is None or isinstance(value, list | dict):
+                continue
+            response = api.get("/api/calls/log", **{param: value})
+            if response.status_code >= 500:
+                problems.append(("log", param, value, response.status_code))
+    for value in ODD_VALUES:
+        if value is not None and not isinstance(value, list | dict):
+            response = api.get("/api/dialer/next", wait=value)
+            if response.status_code >= 500:
+                problems.append(("next", "wait", value, response.status_code))
+    assert problems == []
+
+
+def test_nul_characters_are_dropped_not_stored(api):
+    body = start_body(phone="101\x00")
+    api.post("/api/calls/start", body)
+    assert api.post("/api/calls/end", end_body(body["call_uuid"], notes="a\x00b")).status_code == 200
+    call = CallLog.objects.get()
+    assert (call.phone, call.notes) == ("101", "ab")
