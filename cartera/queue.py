@@ -23,11 +23,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import BooleanField, CharField, Exists, Expression, F, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cartera.models import CarteraSettings, Debtor
+from cartera.queue_pieces import read_piece
 from core.models import Campaign, FollowUp, User
 
 SQLITE_ATTEMPTS = 20
@@ -47,57 +48,19 @@ def free_lease(now) -> Q:
     return Q(lease_until__isnull=True) | Q(lease_until__lte=now)
 
 
-class NoFollowUpDueAfter(Expression):
-    """No open follow-up on the debtor is due after ``now``: what ``~Exists(FollowUp…)`` in
-    ``queue_candidates`` says, written out as SQL. A claim compiles this filter once per piece
-    of the queue it reads, and compiling Django's subquery was half the Python time of a
-    "Siguiente"; the queue tests hold the two forms to the same answers."""
-
-    conditional = True
-
-    def __init__(self, now, debtor=None):
-        super().__init__(output_field=BooleanField())
-        self.now, self.debtor = now, debtor if debtor is not None else F("pk")
-
-    def get_source_expressions(self):
-        return [self.debtor]
-
-    def set_source_expressions(self, exprs):
-        (self.debtor,) = exprs
-
-    def as_sql(self, compiler, connection):
-        debtor, params = compiler.compile(self.debtor)
-        quote, field = connection.ops.quote_name, FollowUp._meta.get_field
-        column = {name: f"f.{quote(field(name).column)}" for name in ("content_type", "object_id", "done_at", "due_at")}
-        # Only quoted names from the models go into the text; the values are parameters.
-        table = quote(FollowUp._meta.db_table)
-        sql = (
-            f"NOT EXISTS (SELECT 1 FROM {table} f WHERE {column['content_type']} = %s"  # noqa: S608
-            f" AND {column['done_at']} IS NULL AND {column['due_at']} > %s"
-            f" AND {column['object_id']} = CAST({debtor} AS varchar(64)))"
-        )
-        content_type = ContentType.objects.get_for_model(Debtor).pk
-        return sql, [content_type, connection.ops.adapt_datetimefield_value(self.now), *params]
-
-
-def _workable(agent: User, campaign: Campaign, config: CarteraSettings, now, *, reference=False) -> QuerySet[Debtor]:
-    """Open debtors of the campaign the agent may work now, in any order and from any owner.
-    ``reference`` states the follow-up rule with Django's Exists (``queue_candidates``)."""
-    if reference:
-        future_follow_up = FollowUp.objects.filter(
-            content_type=ContentType.objects.get_for_model(Debtor),
-            object_id=Cast(OuterRef("pk"), output_field=CharField()),
-            done_at__isnull=True,
-            due_at__gt=now,
-        )
-        no_follow_up_ahead = ~Exists(future_follow_up)
-    else:
-        no_follow_up_ahead = NoFollowUpDueAfter(now)
+def _workable(agent: User, campaign: Campaign, config: CarteraSettings, now) -> QuerySet[Debtor]:
+    """Open debtors of the campaign the agent may work now, in any order and from any owner."""
+    future_follow_up = FollowUp.objects.filter(
+        content_type=ContentType.objects.get_for_model(Debtor),
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        done_at__isnull=True,
+        due_at__gt=now,
+    )
     return (
         Debtor.objects.filter(campaign=campaign, closed=False)
         .filter(free_lease(now) | Q(lease_holder=agent))
         .exclude(last_contact_at__gt=now - timedelta(minutes=config.retry_minutes))
-        .filter(no_follow_up_ahead)
+        .exclude(Exists(future_follow_up))
     )
 
 
@@ -116,7 +79,7 @@ def queue_candidates(*, agent: User, campaign: Campaign, now=None, config: Carte
     for owner in _owners(agent, config):
         mine |= owner
     return (
-        _workable(agent, campaign, config, now, reference=True)
+        _workable(agent, campaign, config, now)
         .filter(mine)
         .with_state(config, now=now)
         .order_by("effective_priority", F("last_contact_at").asc(nulls_first=True), "pk")
@@ -139,33 +102,43 @@ def _next_candidate(agent, campaign, config, now, *, lock: bool, exclude=()) -> 
     """The first debtor of ``queue_candidates``, read in pieces the queue indexes hold in order
     (see the module docstring). With ``lock`` every row read is locked until the transaction
     ends, and rows that other claims hold are skipped."""
-    workable = _workable(agent, campaign, config, now)
-    if exclude:
-        workable = workable.exclude(pk__in=exclude)
-    by_contact = (F("last_contact_at").asc(nulls_first=True), "pk")
-    # with_state gives a debtor the first rule whose cutoff its last_seen_at is older than.
-    states, seen_since = [], Q()
-    for _state, cutoff, priority in config.inactivity_cutoffs(now):
-        states.append((priority, Q(last_seen_at__lt=cutoff) & seen_since))
-        seen_since &= Q(last_seen_at__gte=cutoff)
+    # with_state gives a debtor the first rule whose cutoff its last_seen_at is older than; a
+    # debtor seen since every cutoff is active.
+    cutoffs = config.inactivity_cutoffs(now)
+    states = [
+        (priority, max((c for _s, c, _p in cutoffs[:index]), default=None), cutoff)
+        for index, (_state, cutoff, priority) in enumerate(cutoffs)
+    ]
+    owners = [False, True] if config.unassigned_pool else [False]
 
-    def first(queryset) -> Debtor | None:
-        if lock:
-            queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-        debtor = queryset.first()
-        if debtor is not None:  # what with_state would annotate, without building it into every query
+    def first(pool: bool, seen_from, seen_before, by_priority: bool) -> Debtor | None:
+        if seen_from is not None and seen_before is not None and seen_from >= seen_before:
+            return None  # a state an earlier rule always takes first
+        debtor = read_piece(
+            agent=agent,
+            campaign=campaign,
+            config=config,
+            now=now,
+            pool=pool,
+            seen_from=seen_from,
+            seen_before=seen_before,
+            by_priority=by_priority,
+            lock=lock,
+            exclude=exclude,
+        )
+        if debtor is not None:  # what with_state would annotate
             debtor.inactivity, debtor.effective_priority = config.inactivity_of(debtor, now)
         return debtor
 
-    owners = _owners(agent, config)
     best = None
-    for owner in owners:
-        best = _better(best, first(workable.filter(owner, seen_since).order_by("priority", *by_contact)))
-    for priority, state in sorted(states, key=lambda item: item[0]):
+    active_since = max(cutoff for _state, cutoff, _priority in cutoffs)
+    for pool in owners:
+        best = _better(best, first(pool, active_since, None, by_priority=True))
+    for priority, seen_from, seen_before in sorted(states, key=lambda state: state[0]):
         if best is not None and best.effective_priority < priority:
             break  # nobody in this state, or in the ones after it, comes first
-        for owner in owners:
-            best = _better(best, first(workable.filter(owner, state).order_by(*by_contact)))
+        for pool in owners:
+            best = _better(best, first(pool, seen_from, seen_before, by_priority=False))
     return best
 
 
