@@ -1,9 +1,9 @@
 """The real workstation program (`python -m dialer_agent`, log driver) against a real CRM server.
 
 The server is uvicorn on a temporary SQLite file (as the browser tests run it), the agent a
-separate process with its own journal. A dial request made in the CRM is dialled, its start and
-end are recorded exactly once — also when the server is stopped in the middle of the call and
-started again.
+separate process with its own journal. A dial request made in the CRM is dialled, the agent's
+signed-in browser gets the call's start over the events socket, and start and end are recorded
+exactly once — also when the server is stopped in the middle of the call and started again.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ UVICORN = PROJECT_DIR / ".venv" / "bin" / "uvicorn"
 
 SEED = """
 import json
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from cartera.models import Debtor, DebtorPhone
 from core import services as core
 from dialer import services
@@ -34,7 +37,12 @@ campaign = core.campaign_create(name="Cobranza CR", module="cartera", country="C
 agent = core.user_create(username="ana", password="x-pass-12345", role="agente", campaigns=[campaign])
 debtor = Debtor.objects.create(campaign=campaign, full_name="Rosa Mora", assigned_agent=agent)
 DebtorPhone.objects.create(debtor=debtor, e164="+50688881234", is_primary=True)
-print(json.dumps({"secret": services.token_create(user=agent, name="PC-07").secret, "debtor": debtor.pk}))
+session = SessionStore()  # the agent's browser, signed in
+session.update({SESSION_KEY: str(agent.pk), HASH_SESSION_KEY: agent.get_session_auth_hash(),
+                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})
+session.create()
+secret = services.token_create(user=agent, name="PC-07").secret
+print(json.dumps({"secret": secret, "debtor": debtor.pk, "session": session.session_key}))
 """
 
 DIAL = """
@@ -103,7 +111,7 @@ class Server:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(UVICORN), "crm.asgi:application", "--host", "127.0.0.1", "--port", str(self.port)]
-                + ["--lifespan", "off", "--log-level", "warning"],
+                + ["--ws", "websockets-sansio", "--lifespan", "off", "--log-level", "warning"],
                 cwd=PROJECT_DIR,
                 env=self.env,
                 stdout=log,
@@ -134,6 +142,16 @@ def crm(server_env, tmp_path):
         yield server, seeded
     finally:
         server.stop()
+
+
+def events_socket(server: Server, session_key: str):
+    from websockets.sync.client import connect
+
+    return connect(
+        f"ws://127.0.0.1:{server.port}/ws/events/",
+        additional_headers={"Cookie": f"sessionid={session_key}", "Origin": server.url},
+        open_timeout=10,
+    )
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
@@ -169,10 +187,17 @@ def test_a_dial_request_is_dialled_and_recorded_once_across_a_server_restart(crm
         stderr=subprocess.DEVNULL,
     )
     try:
-        request_id = int(manage(server_env, "shell", "-c", DIAL.format(debtor=seeded["debtor"])).split()[-1])
         calls = "select uuid, dial_request_id, provider, status, duration_seconds from dialer_calllog"
-        started = wait_for(lambda: rows(db, calls), timeout=30, what="the call's start")
-        assert [row[1:4] for row in started] == [(request_id, "log", None)]
+        with events_socket(server, seeded["session"]) as browser:
+            request_id = int(manage(server_env, "shell", "-c", DIAL.format(debtor=seeded["debtor"])).split()[-1])
+            started = wait_for(lambda: rows(db, calls), timeout=30, what="the call's start")
+            assert [row[1:4] for row in started] == [(request_id, "log", None)]
+            # The agent's browser hears of it at once, with what the call widget's timer needs.
+            event = json.loads(browser.recv(timeout=10))
+        assert event["type"] == "call.started"
+        payload = event["payload"]
+        assert (payload["call_uuid"], payload["dial_request_id"]) == (str(uuid.UUID(started[0][0])), request_id)
+        assert payload["started_at"].endswith("Z")
 
         # The server goes away mid-call; the call ends meanwhile; the end waits in the journal.
         server.stop()
