@@ -14,7 +14,10 @@ an agent's candidates by a derived priority takes most of a second, so claiming 
 in pieces that indexes already hold in order instead (``_next_candidate``): for the agent's own
 debtors and for the pool, the active ones by (priority, last contact) and each inactivity state
 by last contact — the state's priority is the same for all its debtors. The best of those first
-rows is the next debtor; a state is only looked at when its priority can still win.
+rows is the next debtor; a state is only looked at when its priority can still win. Each piece
+is one hand-written statement (``cartera.queue_pieces``); on PostgreSQL the usual claim (an
+active debtor ahead of every inactive one) is a single statement that locks the two heads and
+leases the better one.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cartera.models import CarteraSettings, Debtor
-from cartera.queue_pieces import read_piece
+from cartera.queue_pieces import claim_active_head, read_piece
 from core.models import Campaign, FollowUp, User
 
 SQLITE_ATTEMPTS = 20
@@ -98,9 +101,9 @@ def _better(best: Debtor | None, other: Debtor | None) -> Debtor | None:
     return other if best is None or _rank(other) < _rank(best) else best
 
 
-def _next_candidate(agent, campaign, config, now, *, lock: bool, exclude=()) -> Debtor | None:
+def _next_candidate(agent, campaign, config, now, *, exclude=()) -> Debtor | None:
     """The first debtor of ``queue_candidates``, read in pieces the queue indexes hold in order
-    (see the module docstring). With ``lock`` every row read is locked until the transaction
+    (see the module docstring). On PostgreSQL every row read is locked until the transaction
     ends, and rows that other claims hold are skipped."""
     # with_state gives a debtor the first rule whose cutoff its last_seen_at is older than; a
     # debtor seen since every cutoff is active.
@@ -123,7 +126,6 @@ def _next_candidate(agent, campaign, config, now, *, lock: bool, exclude=()) -> 
             seen_from=seen_from,
             seen_before=seen_before,
             by_priority=by_priority,
-            lock=lock,
             exclude=exclude,
         )
         if debtor is not None:  # what with_state would annotate
@@ -168,8 +170,23 @@ def next_debtor(*, agent: User, campaign: Campaign) -> Debtor | None:
 
 
 def _claim_skip_locked(agent, campaign, config, now, until) -> Debtor | None:
+    cutoffs = config.inactivity_cutoffs(now)
+    debtor = claim_active_head(
+        agent=agent,
+        campaign=campaign,
+        config=config,
+        now=now,
+        until=until,
+        pools=[False, True] if config.unassigned_pool else [False],
+        seen_from=max(cutoff for _state, cutoff, _priority in cutoffs),
+        below=min(priority for _state, _cutoff, priority in cutoffs),
+    )
+    if debtor is not None:  # the usual case: an active debtor, ahead of every inactive one
+        debtor.inactivity, debtor.effective_priority = config.inactivity_of(debtor, now)
+        debtor.lease_holder = agent
+        return debtor
     with transaction.atomic():
-        debtor = _next_candidate(agent, campaign, config, now, lock=True)
+        debtor = _next_candidate(agent, campaign, config, now)
         if debtor is None:
             return None
         Debtor.objects.filter(pk=debtor.pk).update(lease_holder=agent, lease_until=until)
@@ -180,7 +197,7 @@ def _claim_skip_locked(agent, campaign, config, now, until) -> Debtor | None:
 def _claim_conditional(agent, campaign, config, now, until) -> Debtor | None:
     skipped: list[int] = []
     for _ in range(SQLITE_ATTEMPTS):
-        debtor = _next_candidate(agent, campaign, config, now, lock=False, exclude=skipped)
+        debtor = _next_candidate(agent, campaign, config, now, exclude=skipped)
         if debtor is None:
             return None
         claimed = (

@@ -18,23 +18,8 @@ from cartera.models import CarteraSettings, Debtor
 from core.models import Campaign, FollowUp, User
 
 
-def read_piece(
-    *,
-    agent: User,
-    campaign: Campaign,
-    config: CarteraSettings,
-    now: datetime,
-    pool: bool,
-    seen_from: datetime | None,
-    seen_before: datetime | None,
-    by_priority: bool,
-    lock: bool,
-    exclude=(),
-) -> Debtor | None:
-    """The first workable debtor of the pool (``pool``) or of the agent, last seen in an import
-    within [``seen_from``, ``seen_before``), ordered by (priority if ``by_priority``) then never
-    contacted and oldest contact first. ``lock`` locks it, skipping rows other claims hold
-    (PostgreSQL; SQLite serialises writers)."""
+def _piece(*, agent, campaign, config, now, pool, seen_from, seen_before, by_priority, exclude, columns) -> tuple:
+    """SELECT ``columns`` of one piece, in its order, and its parameters (see ``read_piece``)."""
     ops = connection.ops
     quote, when = ops.quote_name, ops.adapt_datetimefield_value
     table = quote(Debtor._meta.db_table)
@@ -74,7 +59,80 @@ def read_piece(
         params.extend(exclude)
     order = [debtor["priority"]] if by_priority else []
     order += [f"{debtor['last_contact_at']} ASC NULLS FIRST", debtor["id"]]
-    sql = f"SELECT {table}.* FROM {table} WHERE {' AND '.join(where)} ORDER BY {', '.join(order)} LIMIT 1"  # noqa: S608
-    if lock and connection.features.has_select_for_update_skip_locked:
+    select = ", ".join(debtor[name] for name in columns) if columns else f"{table}.*"
+    sql = f"SELECT {select} FROM {table} WHERE {' AND '.join(where)} ORDER BY {', '.join(order)} LIMIT 1"  # noqa: S608
+    if connection.features.has_select_for_update_skip_locked:
         sql += " FOR UPDATE SKIP LOCKED"
+    return sql, params
+
+
+def read_piece(
+    *,
+    agent: User,
+    campaign: Campaign,
+    config: CarteraSettings,
+    now: datetime,
+    pool: bool,
+    seen_from: datetime | None,
+    seen_before: datetime | None,
+    by_priority: bool,
+    exclude=(),
+) -> Debtor | None:
+    """The first workable debtor of the pool (``pool``) or of the agent, last seen in an import
+    within [``seen_from``, ``seen_before``), ordered by (priority if ``by_priority``) then never
+    contacted and oldest contact first. On PostgreSQL it is locked until the transaction ends,
+    skipping rows other claims hold; SQLite serialises writers."""
+    sql, params = _piece(
+        agent=agent,
+        campaign=campaign,
+        config=config,
+        now=now,
+        pool=pool,
+        seen_from=seen_from,
+        seen_before=seen_before,
+        by_priority=by_priority,
+        exclude=exclude,
+        columns=None,
+    )
+    return next(iter(Debtor.objects.raw(sql, params)), None)
+
+
+def claim_active_head(
+    *, agent: User, campaign: Campaign, config: CarteraSettings, now: datetime, until: datetime, pools, seen_from, below
+) -> Debtor | None:
+    """PostgreSQL, one statement: lock the first active debtor of each owner (``pools``: False
+    for the agent's own, True for the pool), and lease the better one to ``agent`` if its
+    priority is below ``below`` (no inactive debtor can then come first). ``None`` when there is
+    none or it does not qualify: the caller reads the queue piece by piece. A claim in one
+    statement spares the transaction's round trips."""
+    quote, when = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    table = quote(Debtor._meta.db_table)
+    column = {name: quote(Debtor._meta.get_field(name).column) for name in ("id", "priority", "last_contact_at")}
+    pieces, params = [], []
+    for pool in pools:
+        sql, piece_params = _piece(
+            agent=agent,
+            campaign=campaign,
+            config=config,
+            now=now,
+            pool=pool,
+            seen_from=seen_from,
+            seen_before=None,
+            by_priority=True,
+            exclude=(),
+            columns=("id", "priority", "last_contact_at"),
+        )
+        pieces.append(sql)
+        params.extend(piece_params)
+    heads = ", ".join(f"head{index} AS ({sql})" for index, sql in enumerate(pieces))
+    union = " UNION ALL ".join(f"SELECT * FROM head{index}" for index in range(len(pieces)))  # noqa: S608
+    order = f"{column['priority']}, {column['last_contact_at']} ASC NULLS FIRST, {column['id']}"
+    lease_holder, lease_until = (quote(Debtor._meta.get_field(name).column) for name in ("lease_holder", "lease_until"))
+    sql = (
+        f"WITH {heads}, best AS (SELECT * FROM ({union}) heads ORDER BY {order} LIMIT 1) "  # noqa: S608
+        f"UPDATE {table} SET {lease_holder} = %s, {lease_until} = %s FROM best "
+        f"WHERE {table}.{column['id']} = best.{column['id']} AND best.{column['priority']} < %s "
+        f"RETURNING {table}.*"
+    )
+    params += [agent.pk, when(until), below]
     return next(iter(Debtor.objects.raw(sql, params)), None)
