@@ -29,7 +29,8 @@ class CappedPaginator(Paginator):
     10.000" and pages up to the cap; filters narrow it, the export has every row.
 
     A short list (``few`` rows or fewer: most searches) is found once, by id, and its pages are
-    read by id through ``rows_by_pk``: a name search is then run once, not again to count."""
+    read by id through ``rows_by_pk``: a name search is then run once, not again to count. A
+    longer one reads a page's ids in list order, then their rows."""
 
     cap = 10_000
     few = 200
@@ -50,11 +51,14 @@ class CappedPaginator(Paginator):
         return self.object_list.order_by()[: self.cap + 1].count()
 
     def page(self, number):
-        if self._few_pks is None:
-            return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(self.rows_by_pk(self._few_pks)[bottom : bottom + self.per_page], number, self)
+        if self._few_pks is not None:
+            return self._get_page(self.rows_by_pk(self._few_pks)[bottom : bottom + self.per_page], number, self)
+        # The page's ids first: the rows skipped to reach a deep page are read from the index
+        # alone, not fetched from the table one by one.
+        pks = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        return self._get_page(self.rows_by_pk(pks), number, self)
 
     @property
     def capped(self) -> bool:

@@ -211,8 +211,9 @@ class Debtor(models.Model):
         indexes = [
             models.Index(fields=["campaign", "document_number"], name="debtor_campaign_doc"),
             models.Index(fields=["campaign", "due_date"], name="debtor_due"),
-            # The lists' order (full_name, pk): a page is read from the index, never sorted.
-            models.Index(fields=["full_name", "id"], name="debtor_name"),
+            # The lists' order (full_name, pk): a page is read from the index, never sorted; the
+            # campaign rides along (PostgreSQL) so the ids of a deep page come from the index alone.
+            models.Index(fields=["full_name", "id"], include=["campaign"], name="debtor_name"),
             # campaign and due date ride along (PostgreSQL): counts by agent, and by agent and mora
             # bucket, never read the table.
             models.Index(
