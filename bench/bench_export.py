@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import export_data  # noqa: E402  (sibling modules, importable once bench/ is on the path)
-from support import ROOT, BenchError, bench_env, pg_create, pg_drop, pg_url, run_step  # noqa: E402
+from support import ROOT, BenchError, bench_env, finish, pg_create, pg_drop, pg_url, run_step  # noqa: E402
 
 DB = "crm_bench_export"
 RESULTS = ROOT / "bench" / "results" / "export.json"
@@ -149,15 +149,7 @@ def main() -> int:
         if created:
             pg_drop(DB)
         shutil.rmtree(tmp, ignore_errors=True)
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2, default=str))
-    if failures:
-        print("\nFuera de objetivo:")
-        for text in failures:
-            print(f"  - {text}")
-        return 1
-    print("\nTodo dentro de objetivo.")
-    return 0
+    return finish(RESULTS, result, failures)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_data  # noqa: E402  (sibling modules, importable once bench/ is on the path)
-from support import PG_BENCH_URL, ROOT, BenchError, bench_env, pg_create, pg_drop, run_step  # noqa: E402
+from support import PG_BENCH_URL, ROOT, BenchError, bench_env, finish, pg_create, pg_drop, run_step  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "import.json"
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
@@ -183,16 +183,8 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print_table(results)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     expected = {case: wanted for case, (_, wanted) in files.items()}
-    RESULTS.write_text(json.dumps({"rows": ROWS, "expected": expected, "results": results}, indent=2))
-    if failures:
-        print("\nFuera de objetivo:")
-        for text in failures:
-            print(f"  - {text}")
-        return 1
-    print("\nTodo dentro de objetivo.")
-    return 0
+    return finish(RESULTS, {"rows": ROWS, "expected": expected, "results": results}, failures)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from support import peak_mb  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 GESTIONES = int(os.environ.get("BENCH_EXPORT_GESTIONES", "1000000"))
 PER_DEBTOR = 5  # gestiones per debtor
@@ -50,10 +53,6 @@ NOTES = [
     "Solicita arreglo de pago en tres cuotas; se envía propuesta al correo registrado.",
     "",
 ]
-
-
-def peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
 def rss_mb() -> float:

@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from support import peak_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADERS = ("RUT", "NOMBRE", "TELEFONO", "MONTO", "FECHA_VENC")
@@ -83,10 +85,6 @@ SURNAMES = tuple(
         "ZÚÑIGA",
     ]
 )
-
-
-def peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
 # --- The file -------------------------------------------------------------------------------

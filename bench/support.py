@@ -5,6 +5,7 @@ PostgreSQL database and the uvicorn server. Not a benchmark (run_all.py only run
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -186,3 +187,23 @@ def connections_per_process(port: int) -> list[int]:
     for pid in re.findall(r"pid=(\d+)", out):
         counts[pid] = counts.get(pid, 0) + 1
     return sorted(counts.values(), reverse=True)
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far (``ru_maxrss``; KiB on Linux)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def finish(results_path: Path, payload: dict, failures: list[str]) -> int:
+    """Write a benchmark's figures as JSON and print its verdict; the exit status for run_all."""
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(payload, indent=2, default=str))
+    if failures:
+        print("\nFuera de objetivo:")
+        for text in failures:
+            print(f"  - {text}")
+        return 1
+    print("\nTodo dentro de objetivo.")
+    return 0
