@@ -158,33 +158,35 @@ def next_debtor(*, agent: User, campaign: Campaign) -> Debtor | None:
     """Claim (or resume) the agent's next debtor; ``None`` when the queue is empty."""
     now = timezone.now()
     config = _config(campaign)
-    # Usually the agent holds nothing (saving a gestión let it go): one indexed lookup says so.
+    until = now + timedelta(minutes=config.lease_minutes)
+    if connection.vendor == "postgresql":
+        # The usual claim, in one statement: the agent holds nothing (saving a gestión let it
+        # go) and an active debtor comes before every inactive one.
+        cutoffs = config.inactivity_cutoffs(now)
+        debtor = claim_active_head(
+            agent=agent,
+            campaign=campaign,
+            config=config,
+            now=now,
+            until=until,
+            pools=[False, True] if config.unassigned_pool else [False],
+            seen_from=max(cutoff for _state, cutoff, _priority in cutoffs),
+            below=min(priority for _state, _cutoff, priority in cutoffs),
+        )
+        if debtor is not None:
+            debtor.inactivity, debtor.effective_priority = config.inactivity_of(debtor, now)
+            debtor.lease_holder = agent
+            return debtor
     if Debtor.objects.filter(campaign=campaign, lease_holder=agent, lease_until__gt=now).exists():
         held = held_debtor(agent=agent, campaign=campaign, now=now, config=config)
         if held is not None:
             return held
-    until = now + timedelta(minutes=config.lease_minutes)
     if connection.vendor == "postgresql":
         return _claim_skip_locked(agent, campaign, config, now, until)
     return _claim_conditional(agent, campaign, config, now, until)
 
 
 def _claim_skip_locked(agent, campaign, config, now, until) -> Debtor | None:
-    cutoffs = config.inactivity_cutoffs(now)
-    debtor = claim_active_head(
-        agent=agent,
-        campaign=campaign,
-        config=config,
-        now=now,
-        until=until,
-        pools=[False, True] if config.unassigned_pool else [False],
-        seen_from=max(cutoff for _state, cutoff, _priority in cutoffs),
-        below=min(priority for _state, _cutoff, priority in cutoffs),
-    )
-    if debtor is not None:  # the usual case: an active debtor, ahead of every inactive one
-        debtor.inactivity, debtor.effective_priority = config.inactivity_of(debtor, now)
-        debtor.lease_holder = agent
-        return debtor
     with transaction.atomic():
         debtor = _next_candidate(agent, campaign, config, now)
         if debtor is None:

@@ -102,9 +102,10 @@ def claim_active_head(
 ) -> Debtor | None:
     """PostgreSQL, one statement: lock the first active debtor of each owner (``pools``: False
     for the agent's own, True for the pool), and lease the better one to ``agent`` if its
-    priority is below ``below`` (no inactive debtor can then come first). ``None`` when there is
-    none or it does not qualify: the caller reads the queue piece by piece. A claim in one
-    statement spares the transaction's round trips."""
+    priority is below ``below`` (no inactive debtor can then come first) and the agent holds no
+    debtor of the campaign (that one may have to be resumed). ``None`` when there is none or it
+    does not qualify: the caller checks what the agent holds and reads the queue piece by piece.
+    A claim in one statement spares the round trips of a check and a transaction."""
     quote, when = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
     table = quote(Debtor._meta.db_table)
     column = {name: quote(Debtor._meta.get_field(name).column) for name in ("id", "priority", "last_contact_at")}
@@ -127,12 +128,18 @@ def claim_active_head(
     heads = ", ".join(f"head{index} AS ({sql})" for index, sql in enumerate(pieces))
     union = " UNION ALL ".join(f"SELECT * FROM head{index}" for index in range(len(pieces)))  # noqa: S608
     order = f"{column['priority']}, {column['last_contact_at']} ASC NULLS FIRST, {column['id']}"
-    lease_holder, lease_until = (quote(Debtor._meta.get_field(name).column) for name in ("lease_holder", "lease_until"))
+    lease_holder, lease_until, campaign_id = (
+        quote(Debtor._meta.get_field(name).column) for name in ("lease_holder", "lease_until", "campaign")
+    )
+    holding = (
+        f"SELECT 1 FROM {table} held WHERE held.{campaign_id} = %s"  # noqa: S608
+        f" AND held.{lease_holder} = %s AND held.{lease_until} > %s"
+    )
     sql = (
         f"WITH {heads}, best AS (SELECT * FROM ({union}) heads ORDER BY {order} LIMIT 1) "  # noqa: S608
         f"UPDATE {table} SET {lease_holder} = %s, {lease_until} = %s FROM best "
         f"WHERE {table}.{column['id']} = best.{column['id']} AND best.{column['priority']} < %s "
-        f"RETURNING {table}.*"
+        f"AND NOT EXISTS ({holding}) RETURNING {table}.*"
     )
-    params += [agent.pk, when(until), below]
+    params += [agent.pk, when(until), below, campaign.pk, agent.pk, when(now)]
     return next(iter(Debtor.objects.raw(sql, params)), None)
