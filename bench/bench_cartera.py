@@ -35,7 +35,17 @@ from importlib import metadata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support import PG_ADMIN_URL, ROOT, BenchError, bench_env, pg_create, pg_drop, pg_url, run_step  # noqa: E402
+from support import (  # noqa: E402
+    PG_ADMIN_URL,
+    ROOT,
+    BenchError,
+    bench_env,
+    finish,
+    pg_create,
+    pg_drop,
+    pg_url,
+    run_step,
+)
 
 DB = os.environ.get("BENCH_CARTERA_DB", "crm_bench_cartera")
 RESULTS = ROOT / "bench" / "results" / "cartera.json"
@@ -122,9 +132,7 @@ def main() -> int:
             reason = pg_create(DB)
             if reason:
                 print(f"  se omite: {reason}")
-                RESULTS.parent.mkdir(parents=True, exist_ok=True)
-                RESULTS.write_text(json.dumps({**meta, "skipped": reason}, indent=2))
-                return 0
+                return finish(RESULTS, {**meta, "skipped": reason}, [])
         created = True
         started = time.monotonic()
         run_step([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env, timeout=3600)
@@ -152,15 +160,7 @@ def main() -> int:
         if created and not KEEP:
             pg_drop(DB)
         shutil.rmtree(tmp, ignore_errors=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, default=str))
-    if failures:
-        print("\nFuera de objetivo:")
-        for text in failures:
-            print(f"  - {text}")
-        return 1
-    print("\nTodo dentro de objetivo.")
-    return 0
+    return finish(RESULTS, result, failures)
 
 
 if __name__ == "__main__":
