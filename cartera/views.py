@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -100,23 +99,8 @@ class DebtorListView(FilteredListView):
     def get_queryset(self):
         return selectors.debtor_list(user=self.request.user)
 
-    def get(self, request, *args, **kwargs):
-        """FilteredListView.get with a CappedPaginator (it has no hook for the paginator)."""
-        if request.GET.get("export") == "xlsx":
-            return super().get(request, *args, **kwargs)
-        queryset = self.filtered_queryset()
-        paginator = CappedPaginator(
-            queryset, self.paginate_by or settings.PAGE_SIZE, rows_by_pk=lambda pks: selectors.debtor_rows(pks=pks)
-        )
-        page = paginator.get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
-        context = self.get_context_data(
-            filter=self.filterset, page_obj=page, object_list=page.object_list, querystring=query.urlencode()
-        )
-        if getattr(request, "htmx", False):
-            return self.response_class(request, [self.partial_template_name], context, using=self.template_engine)
-        return self.render_to_response(context)
+    def get_paginator(self, queryset, per_page: int) -> CappedPaginator:
+        return CappedPaginator(queryset, per_page, rows_by_pk=lambda pks: selectors.debtor_rows(pks=pks))
 
 
 WORKERS = (Role.AGENTE, Role.SUPERVISOR, Role.ADMINISTRADOR)
