@@ -107,3 +107,32 @@ def login(client):
 @pytest.fixture
 def password():
     return TEST_PASSWORD
+
+
+@pytest.fixture
+def listen():
+    """``listen(group)`` → ``receive()``: the next channel-layer message sent to ``group``, or None
+    after half a second. How tests check what ``notify_on_commit`` pushed."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+
+    def _listen(group):
+        channel = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(group, channel)
+
+        def receive():
+            async def _next():
+                try:
+                    return await asyncio.wait_for(layer.receive(channel), 0.5)
+                except TimeoutError:
+                    return None
+
+            return async_to_sync(_next)()
+
+        return receive
+
+    return _listen

@@ -3,8 +3,6 @@
 from io import BytesIO
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -15,31 +13,6 @@ from core.realtime import user_group
 from core.testing.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def listen():
-    """Subscribe a fresh channel to a group; ``receive()`` returns the next message or None."""
-    layer = get_channel_layer()
-
-    def _listen(group):
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(group, channel)
-
-        def receive():
-            async def _next():
-                import asyncio
-
-                try:
-                    return await asyncio.wait_for(layer.receive(channel), 0.5)
-                except TimeoutError:
-                    return None
-
-            return async_to_sync(_next)()
-
-        return receive
-
-    return _listen
 
 
 def test_create_pushes_on_commit_with_the_unread_count(agente, listen, django_capture_on_commit_callbacks):
