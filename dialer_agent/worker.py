@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 
 from dialer_agent.api import TokenRejected, Unavailable
@@ -11,7 +12,7 @@ from dialer_agent.api import TokenRejected, Unavailable
 log = logging.getLogger(__name__)
 
 
-class Worker(threading.Thread):
+class Worker(threading.Thread, metaclass=ABCMeta):
     """A daemon thread running ``work()``; a refused token or a bug stops the whole agent.
 
     ``Unavailable`` escaping ``work()`` only means the agent was stopped while the server was
@@ -22,8 +23,9 @@ class Worker(threading.Thread):
         super().__init__(name=name, daemon=True)
         self.on_fatal = on_fatal
 
+    @abstractmethod
     def work(self) -> None:
-        raise NotImplementedError
+        """The thread's loop; each kind of worker (poller, sender) defines its own."""
 
     def run(self) -> None:
         try:
