@@ -25,6 +25,7 @@ def test_supervisor_exports_the_debtor_list_in_the_background(new_context, login
     expect(page.locator("[data-testid=debtor-table]")).to_be_visible()
     listed = int(re.search(r"de (\d+)", page.locator("nav[aria-label=Paginación] small").inner_text()).group(1))
     assert listed > 100  # above the e2e server's EXPORT_SYNC_MAX_ROWS
+    page.screenshot(path=screenshot_dir / "supervisor-debtor-list.png", full_page=True)
 
     page.locator("[data-testid=export]").click()
     expect(page).to_have_url(re.compile(r"/exportaciones/\d+/$"))
