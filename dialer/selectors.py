@@ -78,24 +78,36 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     )
 
 
+# Figures of a group of calls, as aggregates: ``calls.ended().aggregate(**CALL_FIGURES)`` or
+# ``.values(...).annotate(**CALL_FIGURES)`` for one row per agent, campaign, team or day.
+CALL_FIGURES = {
+    "calls_made": Count("pk"),
+    "answered": Count("pk", filter=Q(status=CallStatus.COMPLETED)),
+    "failed": Count("pk", filter=Q(status=CallStatus.FAILED)),
+    "not_answered": Count("pk", filter=Q(status__in=[CallStatus.NO_ANSWER, CallStatus.BUSY])),
+    "dropped": Count("pk", filter=Q(status=CallStatus.DROPPED)),
+    "total_talk_seconds": Sum("duration_seconds", filter=Q(status=CallStatus.COMPLETED)),
+}
+FIGURE_NAMES = tuple(CALL_FIGURES)
+
+
+def derived_figures(figures: dict) -> dict:
+    """``figures`` (the sums of CALL_FIGURES) with the average handle time and the success
+    rate, both rounded half up in integer arithmetic (the pages' script computes them alike)."""
+    made, answered = figures["calls_made"], figures["answered"]
+    talk = figures["total_talk_seconds"] or 0
+    return {
+        **{name: figures[name] or 0 for name in FIGURE_NAMES},
+        "total_talk_seconds": talk,
+        "average_handle_seconds": (2 * talk + answered) // (2 * answered) if answered else 0,
+        "success_rate": (2000 * answered + made) // (2 * made) / 10 if made else None,
+    }
+
+
 def call_metrics(calls: QuerySet[CallLog]) -> dict:
     """Figures over ended calls. Answered = COMPLETED; talk time and the average handle time
     (AHT) count answered calls only, so ringing that nobody picked up does not lower the AHT."""
-    figures = calls.ended().aggregate(
-        calls_made=Count("pk"),
-        answered=Count("pk", filter=Q(status=CallStatus.COMPLETED)),
-        failed=Count("pk", filter=Q(status=CallStatus.FAILED)),
-        not_answered=Count("pk", filter=Q(status__in=[CallStatus.NO_ANSWER, CallStatus.BUSY])),
-        dropped=Count("pk", filter=Q(status=CallStatus.DROPPED)),
-        talk=Sum("duration_seconds", filter=Q(status=CallStatus.COMPLETED)),
-    )
-    made, answered, talk = figures["calls_made"], figures["answered"], figures.pop("talk") or 0
-    return {
-        **figures,
-        "total_talk_seconds": talk,
-        "average_handle_seconds": int(talk / answered + 0.5) if answered else 0,
-        "success_rate": round(100 * answered / made, 1) if made else None,
-    }
+    return derived_figures(calls.ended().aggregate(**CALL_FIGURES))
 
 
 def agent_day_metrics(*, user: User, day: date) -> dict:
