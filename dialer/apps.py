@@ -5,3 +5,15 @@ class DialerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dialer"
     verbose_name = "Marcador"
+
+    def ready(self):
+        from core import demo, menu
+        from core.menu import MenuEntry
+        from core.roles import Role
+
+        # Backoffice and quality get the call log of their campaigns, not the productivity
+        # figures (docs/decisions.md, "Métricas del marcador").
+        measured = frozenset({Role.AGENTE, Role.SUPERVISOR, Role.ADMINISTRADOR})
+        menu.register(MenuEntry("Marcador", "Métricas", "dialer:metrics", "bi-graph-up", measured, order=50))
+        menu.register(MenuEntry("Marcador", "Llamadas", "dialer:call_log", "bi-telephone", order=51))
+        demo.register("dialer", "dialer.demo_data.seed", order=20)

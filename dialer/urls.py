@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dialer import views
+from dialer import views, views_metrics
 
 app_name = "dialer"
 
@@ -8,4 +8,8 @@ urlpatterns = [
     path("estaciones/", views.token_list, name="token_list"),
     path("estaciones/nueva/", views.token_create, name="token_create"),
     path("estaciones/<int:pk>/revocar/", views.token_revoke, name="token_revoke"),
+    path("metricas/", views_metrics.metrics, name="metrics"),
+    path("metricas/equipo/<int:supervisor_id>/", views_metrics.team, name="team"),
+    path("metricas/agente/<int:user_id>/", views_metrics.agent, name="agent"),
+    path("llamadas/", views_metrics.CallLogListView.as_view(), name="call_log"),
 ]

@@ -5,6 +5,7 @@ import pytest
 from core.testing.access import ROLES, Route, assert_covered, check_matrix, everyone
 from dialer import services
 from dialer.tests.conftest import Api
+from dialer.tests.test_metrics_views import metrics_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def routes(records):
 
 
 def test_every_dialer_url_has_a_row(records):
-    assert_covered(routes(records), "dialer")
+    assert_covered([*routes(records), *metrics_routes()], "dialer")
 
 
 def test_access_matrix(client, users, records):
