@@ -39,6 +39,7 @@ from core.imports import (
     iter_records,
     open_table,
 )
+from core.jobs import JobSuperseded, job_claim, job_progress, job_restart, job_still_mine
 from core.models import Campaign, ImportJob, User
 
 logger = logging.getLogger(__name__)
@@ -157,17 +158,31 @@ class _Group:
             self.phones.setdefault(phone.e164, (str(phone.raw)[:60], phone.number_type))
 
 
-def _set_progress(job_id: int, done: int) -> None:
-    ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
+def _set_progress(job: ImportJob, done: int) -> None:
+    job_progress(job, processed_rows=done)
+
+
+@transaction.atomic
+def import_job_restart(*, job: ImportJob) -> ImportJob:
+    """Run again an import whose worker died (``job.stalled``). The whole file is read again:
+    the batches already written are matched as existing debtors, so nothing is duplicated."""
+    job = job_restart(job, extra={"processed_rows": 0, "started_at": None})
+    from cartera.tasks import debtor_import_run
+
+    job_id = job.pk
+    transaction.on_commit(lambda: debtor_import_run.enqueue(job_id=job_id))
+    return job
 
 
 def debtor_import_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("campaign", "created_by").get(pk=job_id)
-    if job.status not in (ImportStatus.QUEUED, ImportStatus.FAILED):
+    if not job_claim(job, ready=(ImportStatus.QUEUED, ImportStatus.FAILED)):
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now(), error="")
     try:
         report = _run(job)
+    except JobSuperseded:
+        logger.warning("import %s attempt %s stopped: the import was started again", job.pk, job.attempt)
+        return job
     except (ImportFileError, MappingError) as exc:
         return _finish(job, status=ImportStatus.FAILED, error=str(exc))
     except Exception as exc:  # recorded on the job for the user; the worker keeps running
@@ -189,12 +204,12 @@ def _run(job: ImportJob) -> ImportReport:
     with job.file.open("rb") as handle, open_table(handle, job.original_name) as reader:
         report = ImportReport.for_reader(reader)
         total = reader.total_rows or job.total_rows
-        ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
+        job_progress(job, total_rows=total)
         records = iter_records(
             reader,
             coerce_mapping(job.mapping, len(reader.headers)),
             _spec(job.campaign),
-            on_progress=lambda done, _total: _set_progress(job.pk, done // 2),
+            on_progress=lambda done, _total: _set_progress(job, done // 2),
             workers=_parse_workers(total),
         )
         for result in records:
@@ -209,7 +224,7 @@ def _run(job: ImportJob) -> ImportReport:
         batch.append(group)
         if len(batch) == BATCH:
             written += _write_batch(job, batch, report)
-            _set_progress(job.pk, report.rows // 2 + written // 2)
+            _set_progress(job, report.rows // 2 + written // 2)
             batch = []
     if batch:
         _write_batch(job, batch, report)
@@ -384,6 +399,8 @@ def _phone_type(kind: str) -> str:
 def _finish(job: ImportJob, *, status: str, report: ImportReport | None = None, error: str = "") -> ImportJob:
     from core.services import notification_create
 
+    if not job_still_mine(job):  # started again meanwhile: the newer run reports
+        return job
     job.status = status
     job.error = error
     job.finished_at = timezone.now()

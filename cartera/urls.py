@@ -25,4 +25,5 @@ urlpatterns = [
     path("importaciones/<int:pk>/", views_import.import_detail, name="import_detail"),
     path("importaciones/<int:pk>/columnas/", views_import.import_preview, name="import_preview"),
     path("importaciones/<int:pk>/rechazados/", views_import.import_rejected, name="import_rejected"),
+    path("importaciones/<int:pk>/reintentar/", views_import.import_restart, name="import_restart"),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from cartera import importer
 from cartera.filters import ImportJobFilter
@@ -68,6 +69,20 @@ def import_detail(request, pk: int):
 
 
 @role_required(*MANAGERS)
+@require_POST
+def import_restart(request, pk: int):
+    """Start again an import whose worker died: the file is read again from the top."""
+    job = _job(request, pk)
+    try:
+        importer.import_job_restart(job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Importación en marcha otra vez: los deudores ya escritos no se duplican.")
+    return redirect("cartera:import_detail", pk=job.pk)
+
+
+@role_required(*MANAGERS)
 def import_rejected(request, pk: int):
     job = _job(request, pk)
     if not job.rejected_file:
@@ -83,7 +98,7 @@ class ImportListView(RoleRequiredMixin, FilteredListView):
         ("Fecha", "created_at"),
         ("Archivo", "original_name"),
         ("Campaña", "campaign.name"),
-        ("Estado", "get_status_display"),
+        ("Estado", "status_label"),
         ("Filas", "total_rows"),
         ("Nuevos", "created_count"),
         ("Actualizados", "updated_count"),

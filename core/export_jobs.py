@@ -25,6 +25,7 @@ from django.utils import timezone
 from core.access import RoleRequiredMixin, has_role, is_admin
 from core.choices import ExportStatus, NotificationKind
 from core.exports import EXCEL_MAX_DATA_ROWS, ExportTooLarge, stamped_filename, thousands, workbook_file
+from core.jobs import JobSuperseded, job_claim, job_progress, job_restart, job_still_mine
 from core.models import ExportJob, User
 
 logger = logging.getLogger(__name__)
@@ -48,16 +49,29 @@ def has_more_rows_than(queryset: QuerySet, limit: int) -> bool:
 def export_job_create(*, user: User, name: str, path: str, query: str) -> ExportJob:
     """Queue the export of the list at ``path`` filtered by ``query``; a second click on the same
     export while it is still queued or running gets the job already under way."""
-    running = ExportJob.objects.filter(created_by=user, path=path, query=query, status__in=OPEN).first()
+    open_jobs = ExportJob.objects.filter(created_by=user, path=path, query=query, status__in=OPEN)
+    running = next((job for job in open_jobs if not job.stalled), None)
     if running:
         return running
     job = ExportJob(name=name, path=path, query=query, created_by=user)
     job.full_clean()
     job.save()
+    _enqueue(job)
+    return job
+
+
+def _enqueue(job: ExportJob) -> None:
     from core.tasks import export_job_run as task
 
     job_id = job.pk
     transaction.on_commit(lambda: task.enqueue(job_id=job_id))
+
+
+@transaction.atomic
+def export_job_restart(*, job: ExportJob) -> ExportJob:
+    """Run again an export whose worker died (``job.stalled``), from the first row."""
+    job = job_restart(job, extra={"processed_rows": 0, "total_rows": 0, "started_at": None})
+    _enqueue(job)
     return job
 
 
@@ -85,8 +99,8 @@ def list_view_for(job: ExportJob):
     return view
 
 
-def _set_progress(job_id: int, rows: int) -> None:
-    ExportJob.objects.filter(pk=job_id).update(processed_rows=rows)
+def _set_progress(job: ExportJob, rows: int) -> None:
+    job_progress(job, processed_rows=rows)
 
 
 def export_job_run(*, job_id: int) -> ExportJob:
@@ -96,10 +110,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
     the progress page. A job that is not queued any more (a task delivered twice) is left alone.
     """
     job = ExportJob.objects.select_related("created_by").get(pk=job_id)
-    claimed = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now(), error=""
-    )
-    if not claimed:
+    if not job_claim(job, ready=(ExportStatus.QUEUED,)):
         return job
     try:
         view = list_view_for(job)
@@ -107,7 +118,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
         total = queryset.count()
         if total > EXCEL_MAX_DATA_ROWS:
             raise ExportTooLarge(total)
-        ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
+        job_progress(job, total_rows=total)
         filename = stamped_filename(job.name, job.created_at)
         with tempfile.TemporaryDirectory(prefix="crm-export-") as folder:
             target = Path(folder) / filename
@@ -116,11 +127,14 @@ def export_job_run(*, job_id: int) -> ExportJob:
                 title=job.name,
                 columns=view.export_columns,
                 rows=queryset.iterator(chunk_size=CHUNK_SIZE),
-                on_progress=partial(_set_progress, job.pk),
+                on_progress=partial(_set_progress, job),
                 progress_every=PROGRESS_EVERY,
             )
             with target.open("rb") as handle:
                 job.file.save(filename, File(handle, name=filename), save=False)
+    except JobSuperseded:
+        logger.warning("export %s attempt %s stopped: the export was started again", job.pk, job.attempt)
+        return job
     except (ExportError, ExportTooLarge) as exc:
         return _finish(job, status=ExportStatus.FAILED, error=str(exc))
     except Exception as exc:  # recorded on the job for the user; the worker keeps running
@@ -133,6 +147,10 @@ def export_job_run(*, job_id: int) -> ExportJob:
 def _finish(job: ExportJob, *, status: str, error: str = "") -> ExportJob:
     from core.services import notification_create
 
+    if not job_still_mine(job):  # started again meanwhile: the newer run reports
+        if job.file:
+            job.file.delete(save=False)
+        return job
     job.status = status
     job.error = error
     job.finished_at = timezone.now()

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from core.access import campaign_ids_of, is_admin, scope_for
 from core.choices import Country, Currency, ExportStatus, ImportStatus, Module, NotificationKind
+from core.jobs import BackgroundJob
 from core.roles import MODULE_SCOPED_ROLES, Role
 
 
@@ -231,7 +232,7 @@ class ImportJobQuerySet(models.QuerySet):
         return scope_for(self, user, owner="created_by", campaign="campaign")
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One uploaded file on its way into a module: mapping preview, background run, result."""
 
     kind = models.CharField("tipo", max_length=40, help_text="Importador registrado, p. ej. cartera.debtors")
@@ -284,7 +285,7 @@ class ExportJobQuerySet(models.QuerySet):
         return self if is_admin(user) else self.filter(created_by=user)
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """A filtered list written to Excel in the background because it was too big for the request.
 
     ``path`` and ``query`` are the list's URL and filters as the user had them: the task rebuilds

@@ -25,4 +25,5 @@ urlpatterns = [
     path("actividad/desbloquear/", admin_pages.unlock_user, name="unlock_user"),
     path("exportaciones/<int:pk>/", exports.export_detail, name="export_detail"),
     path("exportaciones/<int:pk>/descargar/", exports.export_download, name="export_download"),
+    path("exportaciones/<int:pk>/reintentar/", exports.export_restart, name="export_restart"),
 ]

@@ -259,6 +259,9 @@ IMPORT_PARALLEL_MIN_ROWS = env.int("IMPORT_PARALLEL_MIN_ROWS", default=20_000)
 # Exports: lists up to this many rows download at once; bigger ones run as a background task.
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# A running import or export with no progress for this long lost its worker: it shows as
+# interrupted and can be started again (core.jobs).
+JOB_STALLED_SECONDS = env.int("JOB_STALLED_SECONDS", default=600)
 
 # --- Dialer ---------------------------------------------------------------------------------
 DIALER_RATE_LIMIT_PER_HOUR = env.int("DIALER_RATE_LIMIT_PER_HOUR", default=1000)

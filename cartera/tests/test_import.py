@@ -178,5 +178,11 @@ def test_access_matrix(sample, client, users, campaign, django_capture_on_commit
             kwargs=lambda u: {"pk": job.pk},
         ),
         Route("cartera:import_rejected", own, kwargs=lambda u: {"pk": job.pk}),
+        Route(
+            "cartera:import_restart",
+            {**own, "supervisor": 302, "backoffice": 302, "admin": 302},
+            kwargs=lambda u: {"pk": job.pk},
+            method="post",
+        ),
     ]
     assert check_matrix(client, users, routes) == []

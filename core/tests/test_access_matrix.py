@@ -58,6 +58,12 @@ def routes(records):
         Route("core:unlock_user", allow(status=302), method="post", data={"username": "agente"}),
         Route("core:export_detail", creator_only, kwargs=lambda u: {"pk": export}),
         Route("core:export_download", creator_only, kwargs=lambda u: {"pk": export}),
+        Route(
+            "core:export_restart",
+            {**everyone(404), "agente": 302, "admin": 302},
+            kwargs=lambda u: {"pk": export},
+            method="post",
+        ),
     ]
 
 

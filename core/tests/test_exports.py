@@ -124,9 +124,9 @@ def test_progress_is_written_while_the_file_grows(agente, notices, monkeypatch, 
     seen = []
     original = export_jobs._set_progress
 
-    def spy(job_id, rows):
-        original(job_id, rows)
-        seen.append((rows, ExportJob.objects.get(pk=job_id).total_rows))
+    def spy(job, rows):
+        original(job, rows)
+        seen.append((rows, ExportJob.objects.get(pk=job.pk).total_rows))
 
     monkeypatch.setattr(export_jobs, "_set_progress", spy)
     with django_capture_on_commit_callbacks(execute=True):

@@ -2,12 +2,16 @@
 
 import contextlib
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
 
 from core.access import get_object_for_user
 from core.choices import ExportStatus
+from core.export_jobs import export_job_restart
 from core.exports import XLSX_TYPE
 from core.models import ExportJob
 from core.storage import MinioStorage
@@ -23,6 +27,19 @@ def export_detail(request, pk: int):
             size = job.file.size
     template = "core/partials/export_progress.html" if request.htmx else "core/export_detail.html"
     return render(request, template, {"job": job, "size": size})
+
+
+@require_POST
+def export_restart(request, pk: int):
+    """Start again an export whose worker died."""
+    job = get_object_for_user(ExportJob, request.user, pk=pk)
+    try:
+        export_job_restart(job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Exportación en marcha otra vez: te avisaremos cuando esté lista.")
+    return redirect("core:export_detail", pk=job.pk)
 
 
 def export_download(request, pk: int):
