@@ -90,3 +90,28 @@ class UserFilter(TeamFilter):
     class Meta:
         model = User
         fields = ["q", "role", "is_active", "campaign"]
+
+
+class ActivityFilter(django_filters.FilterSet):
+    """The activity page's filters. Its tabs list different tables: axes' attempt logs (dated by
+    ``attempt_time``) and the change history (``history_date``, by ``history_user``)."""
+
+    q = django_filters.CharFilter(label="Usuario", method="filter_user")
+    desde = django_filters.DateFilter(label="Desde", method="filter_from", widget=DATE_INPUT)
+    hasta = django_filters.DateFilter(label="Hasta", method="filter_to", widget=DATE_INPUT)
+
+    @staticmethod
+    def _is_history(queryset) -> bool:
+        return any(field.name == "history_date" for field in queryset.model._meta.fields)
+
+    def filter_user(self, queryset, name, value):
+        field = "history_user__username__icontains" if self._is_history(queryset) else "username__icontains"
+        return queryset.filter(**{field: value.strip()}) if value.strip() else queryset
+
+    def filter_from(self, queryset, name, value):
+        field = "history_date" if self._is_history(queryset) else "attempt_time"
+        return queryset.filter(**{f"{field}__date__gte": value})
+
+    def filter_to(self, queryset, name, value):
+        field = "history_date" if self._is_history(queryset) else "attempt_time"
+        return queryset.filter(**{f"{field}__date__lte": value})

@@ -1,13 +1,13 @@
 from axes.utils import reset
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import activity
-from core.access import role_required
-from core.exports import xlsx_response
+from core.access import RoleRequiredMixin, role_required
+from core.filters import ActivityFilter
+from core.lists import FilteredListView
 from core.roles import Role
 
 EXPORT_COLUMNS = {
@@ -40,50 +40,52 @@ EXPORT_COLUMNS = {
 }
 
 
-@role_required(Role.ADMINISTRADOR)
-def activity_view(request):
-    tab = request.GET.get("tab", "logins")
-    if tab not in EXPORT_COLUMNS:
-        tab = "logins"
-    model_key = request.GET.get("model", "usuarios")
-    queryset = activity.changes(model_key) if tab == "changes" else getattr(activity, tab)()
-    username = request.GET.get("q", "").strip()
-    date_from, date_to = request.GET.get("from", ""), request.GET.get("to", "")
-    date_field = "history_date" if tab == "changes" else "attempt_time"
-    if username:
-        user_field = "history_user__username__icontains" if tab == "changes" else "username__icontains"
-        queryset = queryset.filter(**{user_field: username})
-    if len(date_from) == 10:
-        queryset = queryset.filter(**{f"{date_field}__date__gte": date_from})
-    if len(date_to) == 10:
-        queryset = queryset.filter(**{f"{date_field}__date__lte": date_to})
-    if request.GET.get("export") == "xlsx":
-        return xlsx_response(
-            filename=f"actividad-{tab}", title=tab, columns=EXPORT_COLUMNS[tab], rows=queryset[:50_000]
+class ActivityView(RoleRequiredMixin, FilteredListView):
+    """Logins, failed attempts, lockouts and the change history, one tab each; admins only.
+    A big tab exports in the background like any other list (``tab`` and ``model`` are part of
+    the query string the export job keeps)."""
+
+    allowed_roles = ()  # administrators only
+    template_name = "core/activity.html"
+    filterset_class = ActivityFilter
+
+    @property
+    def tab(self) -> str:
+        tab = self.request.GET.get("tab", "logins")
+        return tab if tab in EXPORT_COLUMNS else "logins"
+
+    @property
+    def model_key(self) -> str:
+        key = self.request.GET.get("model", "usuarios")
+        return key if key in activity.HISTORY_MODELS else "usuarios"
+
+    @property
+    def export_columns(self):
+        return EXPORT_COLUMNS[self.tab]
+
+    @property
+    def export_name(self) -> str:
+        return f"actividad-{self.tab}"
+
+    def get_queryset(self):
+        return activity.changes(self.model_key) if self.tab == "changes" else getattr(activity, self.tab)()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = context["object_list"]
+        if self.tab == "changes":
+            rows = [
+                (record, activity.HISTORY_TYPES.get(record.history_type, ""), activity.describe_change(record))
+                for record in rows
+            ]
+        context.update(
+            tabs=activity.TABS,
+            tab=self.tab,
+            model_key=self.model_key,
+            history_models=activity.HISTORY_MODELS,
+            rows=rows,
         )
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    rows = page.object_list
-    if tab == "changes":
-        rows = [
-            (record, activity.HISTORY_TYPES.get(record.history_type, ""), activity.describe_change(record))
-            for record in rows
-        ]
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "core/activity.html",
-        {
-            "tabs": activity.TABS,
-            "tab": tab,
-            "model_key": model_key,
-            "history_models": activity.HISTORY_MODELS,
-            "page_obj": page,
-            "rows": rows,
-            "querystring": query.urlencode(),
-            "filters": {"q": username, "from": date_from, "to": date_to},
-        },
-    )
+        return context
 
 
 @role_required(Role.ADMINISTRADOR)
