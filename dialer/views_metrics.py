@@ -88,9 +88,11 @@ def _period_query(date_from: date, date_to: date) -> str:
 def _period_context(request) -> dict:
     params = request.GET.copy()
     params.pop("export", None)
-    form = PeriodForm({k: params[k] for k in ("from", "to") if k in params} or None)
-    date_from, date_to = form.period()
     today = timezone.localdate()
+    form = PeriodForm(
+        {k: params[k] for k in ("from", "to") if k in params} or None, initial={"from": today, "to": today}
+    )
+    date_from, date_to = form.period()
     return {
         "form": form,
         "date_from": date_from,
