@@ -66,9 +66,8 @@
     });
   }
 
-  function onTeamMetrics(event) {
+  function onTeamMetrics(payload) {
     var container = document.getElementById("team-metrics");
-    var payload = event.detail;
     if (!isLive(container, payload)) return;
     var row = container.querySelector('tbody tr[data-agent-id="' + payload.user_id + '"]');
     if (!row) {
@@ -156,10 +155,14 @@
 
   document.addEventListener("crm:call.ended", function (event) {
     var detail = event.detail || {};
-    if (detail.today) onAgentFigures(Object.assign({ user_id: detail.user_id }, detail.today));
+    if (!detail.today) return;
+    var figures = Object.assign({ user_id: detail.user_id }, detail.today);
+    onAgentFigures(figures);
+    // A supervisor's own calls are on their team table too, but reach them only as call.ended.
+    if (document.querySelector('#team-metrics tr[data-agent-id="' + detail.user_id + '"]')) onTeamMetrics(figures);
   });
   document.addEventListener("crm:dialer.metrics", function (event) {
-    onTeamMetrics(event);
+    onTeamMetrics(event.detail || {});
     onAgentFigures(event.detail || {});
   });
 
