@@ -28,15 +28,17 @@ def test_menus_follow_the_role(users):
         "Acuerdos",
         "Gestiones",
         "Pagos",
+        "Llamadas",
     }
     cartera_managers = {"Importar", "Importaciones", "Dashboard"}
-    assert menu_labels(users["agente"]) == base | {"Siguiente"}
+    assert menu_labels(users["agente"]) == base | {"Siguiente", "Métricas"}
     assert menu_labels(users["backoffice"]) == base | cartera_managers
     assert (
         menu_labels(users["supervisor"])
-        == base | {"Siguiente", "Asignar", "Mi equipo", "Enviar aviso"} | cartera_managers
+        == base | {"Siguiente", "Asignar", "Mi equipo", "Enviar aviso", "Métricas"} | cartera_managers
     )
     assert menu_labels(users["admin"]) == base | cartera_managers | {
+        "Métricas",
         "Asignar",
         "Enviar aviso",
         "Usuarios",
