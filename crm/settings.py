@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "core",
     "cartera",
     "dialer",
+    "tickets",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,20 @@ DIALER_OUTSIDE_LINE_PREFIX = env.str("DIALER_OUTSIDE_LINE_PREFIX", default="")
 DIALER_REQUEST_TTL_SECONDS = env.int("DIALER_REQUEST_TTL_SECONDS", default=60)
 DIALER_ONLINE_SECONDS = env.int("DIALER_ONLINE_SECONDS", default=60)
 DIALER_POLL_RECHECK_SECONDS = env.float("DIALER_POLL_RECHECK_SECONDS", default=5.0)
+
+# --- Tickets --------------------------------------------------------------------------------
+# A requester may reopen a resolved ticket for this many days after its resolution.
+TICKETS_REOPEN_DAYS = env.int("TICKETS_REOPEN_DAYS", default=7)
+# Attachments: size limit per file, files per upload, and the extensions accepted (the content
+# must also look like the extension says).
+TICKETS_ATTACHMENT_MAX_MB = env.float("TICKETS_ATTACHMENT_MAX_MB", default=10)
+TICKETS_ATTACHMENTS_PER_UPLOAD = env.int("TICKETS_ATTACHMENTS_PER_UPLOAD", default=5)
+TICKETS_ATTACHMENT_TYPES = env.list(
+    "TICKETS_ATTACHMENT_TYPES",
+    default=["png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "log", "csv", "xlsx", "docx", "zip"],
+)
+# "About to breach": a warning goes out when this share of an SLA target is left.
+TICKETS_SLA_WARNING_PERCENT = env.int("TICKETS_SLA_WARNING_PERCENT", default=20)
 
 # --- Backups --------------------------------------------------------------------------------
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))

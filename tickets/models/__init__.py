@@ -1,0 +1,41 @@
+from tickets.models.config import (
+    CANNED_VARIABLES,
+    AssignmentRule,
+    BusinessCalendar,
+    BusinessHours,
+    CannedResponse,
+    Category,
+    Holiday,
+    SLAPolicy,
+    SupportGroup,
+    SupportGroupMember,
+)
+from tickets.models.ticket import (
+    SavedFilter,
+    Ticket,
+    TicketAttachment,
+    TicketComment,
+    TicketStatusSpan,
+    number_for,
+    pk_from_number,
+)
+
+__all__ = [
+    "CANNED_VARIABLES",
+    "AssignmentRule",
+    "BusinessCalendar",
+    "BusinessHours",
+    "CannedResponse",
+    "Category",
+    "Holiday",
+    "SLAPolicy",
+    "SavedFilter",
+    "SupportGroup",
+    "SupportGroupMember",
+    "Ticket",
+    "TicketAttachment",
+    "TicketComment",
+    "TicketStatusSpan",
+    "number_for",
+    "pk_from_number",
+]
