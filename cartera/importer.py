@@ -158,8 +158,16 @@ class _Group:
             self.phones.setdefault(phone.e164, (str(phone.raw)[:60], phone.number_type))
 
 
+PROGRESS_MIN_SECONDS = 1.0  # the page polls every second; more writes only cost commits
+
+
 def _set_progress(job: ImportJob, done: int) -> None:
-    job_progress(job, processed_rows=done)
+    """Write the progress (and heartbeat) at most once a second: on PostgreSQL each write is a
+    commit waiting for the disk, and the parse phase reports every 500 rows."""
+    now = time.monotonic()
+    if now - getattr(job, "_progress_written", float("-inf")) >= PROGRESS_MIN_SECONDS:
+        job_progress(job, processed_rows=done)
+        job._progress_written = now
 
 
 @transaction.atomic
@@ -297,14 +305,19 @@ class _Batch:
         phones = {e164 for g in groups for e164 in g.phones}
         columns = [f.attname for f in Debtor._meta.concrete_fields]
         rows = {
-            r["id"]: r for r in Debtor.objects.filter(campaign=campaign, document_number__in=documents).values(*columns)
+            r["id"]: r
+            for r in Debtor.objects.filter(campaign=campaign, document_number__in=documents).order_by().values(*columns)
         }
         # No join here: joined to the debtors, the planner may walk the whole campaign per batch.
-        owners = set(DebtorPhone.objects.filter(e164__in=phones).values_list("debtor_id", flat=True))
+        owners = set(DebtorPhone.objects.filter(e164__in=phones).order_by().values_list("debtor_id", flat=True))
         missing = owners - rows.keys()
-        rows.update({r["id"]: r for r in Debtor.objects.filter(campaign=campaign, pk__in=missing).values(*columns)})
+        rows.update(
+            {r["id"]: r for r in Debtor.objects.filter(campaign=campaign, pk__in=missing).order_by().values(*columns)}
+        )
         known: dict[int, set[str]] = {pk: set() for pk in rows}
-        for debtor_id, e164 in DebtorPhone.objects.filter(debtor_id__in=rows).values_list("debtor_id", "e164"):
+        for debtor_id, e164 in (
+            DebtorPhone.objects.filter(debtor_id__in=rows).order_by().values_list("debtor_id", "e164")
+        ):
             known[debtor_id].add(e164)
         for pk, row in rows.items():
             self._register(_Target(row, known[pk], new=False))
