@@ -75,13 +75,41 @@ class GestionForm(forms.Form):
         label="Fecha prometida", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, debtor, **kwargs):
+    # The call whose outcome this is: the card fills it in (see ``call`` below), the agent may drop it.
+    call = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Esa llamada no existe o no es tuya."},
+    )
+
+    def __init__(self, *args, debtor, agent, phones=None, call=None, **kwargs):
+        """``phones``: the debtor's phones when the page already has them (the card does), so the
+        select is drawn without reading them again. ``call``: the call to attach on a new form."""
         super().__init__(*args, **kwargs)
+        from dialer.models import CallLog
+
         self.fields["outcome"].queryset = debtor.campaign.outcomes.filter(active=True)
         self.fields["phone"].queryset = debtor.phones.filter(invalid=False)
-        primary = debtor.phones.filter(is_primary=True).first()
-        if primary:
-            self.fields["phone"].initial = primary.pk
+        self.fields["call"].queryset = CallLog.objects.filter(user=agent)
+        if phones is None:
+            phones = list(debtor.phones.all())
+        usable = [phone for phone in phones if not phone.invalid]
+        self.fields["phone"].choices = [("", "---------"), *((phone.pk, str(phone)) for phone in usable)]
+        chosen = next((p for p in usable if call is not None and p.e164 == call.phone), None)
+        chosen = chosen or next((p for p in usable if p.is_primary), None)
+        if chosen:
+            self.fields["phone"].initial = chosen.pk
+        if call is not None:
+            self.fields["call"].initial = call.pk
+        self._call = call
+
+    @property
+    def attached_call(self):
+        """The call shown as attached: the one given to a new form, the one posted to a bound one."""
+        if self.is_bound:
+            return getattr(self, "cleaned_data", {}).get("call")
+        return self._call
 
 
 class AgreementForm(forms.Form):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cartera.choices import InactivityState
 from cartera.models import CarteraSettings, Debtor, DebtorPhone, Gestion
 from core.ids import InvalidDocument, validate_document
 from core.models import User
 from core.phones import parse_phone
+from dialer.models import CallLog
 
 PHONE_OWNERS_MAX = 200  # debtors sharing one number (a company switchboard, a family phone)
 
@@ -85,7 +87,45 @@ def debtor_state(*, debtor: Debtor, config: CarteraSettings | None = None) -> di
 
 
 def debtor_gestiones(*, debtor: Debtor) -> QuerySet[Gestion]:
-    return debtor.gestiones.select_related("agent", "outcome", "phone")[:50]
+    return debtor.gestiones.select_related("agent", "outcome", "phone", "call")[:50]
+
+
+# A call the agent made to the debtor this long ago without a gestión is still offered to the
+# gestión form; an older one is left alone (the agent has long moved on).
+LINKABLE_CALL_AGE = timedelta(hours=12)
+
+
+def card_calls(*, user: User, debtor: Debtor, now=None) -> tuple[CallLog | None, CallLog | None]:
+    """``(current, linkable)`` in one query: the user's call in progress (whoever it is to, for
+    the top bar's widget) and their latest call to this debtor without a gestión yet (for the
+    gestión form), made in the last ``LINKABLE_CALL_AGE``."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from dialer.selectors import CURRENT_CALL_MAX_AGE, in_progress_since
+
+    now = now or timezone.now()
+    debtor_type = ContentType.objects.get_for_model(Debtor)
+    to_debtor = Q(content_type=debtor_type, object_id=str(debtor.pk), started_at__gte=now - LINKABLE_CALL_AGE)
+    calls = list(
+        CallLog.objects.filter(user=user)
+        .annotate(has_gestion=Exists(Gestion.objects.filter(call=OuterRef("pk"))))
+        .filter(in_progress_since(now) | (to_debtor & Q(has_gestion=False)))
+        .order_by("-started_at", "-pk")[:20]
+    )
+    current = next((c for c in calls if c.status is None and c.started_at >= now - CURRENT_CALL_MAX_AGE), None)
+    linkable = next(
+        (
+            c
+            for c in calls
+            if c.content_type_id == debtor_type.pk
+            and c.object_id == str(debtor.pk)
+            and not c.has_gestion
+            and c.started_at >= now - LINKABLE_CALL_AGE
+        ),
+        None,
+    )
+    return current, linkable
 
 
 def debtor_agreements(*, debtor: Debtor, grace_days: int | None = None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from cartera.queue import lease_holder_other_than
 from core.models import Campaign, User
 from core.roles import Role
 from core.services import follow_up_create
+from dialer.models import CallLog
 
 # code, label, priority, is_contact, is_promise, needs_follow_up, closes_debtor
 DEFAULT_OUTCOMES = [
@@ -73,9 +75,13 @@ def gestion_create(
     next_action_at: datetime | None = None,
     promised_amount: Decimal | None = None,
     promised_date: date | None = None,
+    call: CallLog | None = None,
 ) -> Gestion:
     """Record a contact attempt; in the same transaction update the debtor's last contact,
-    outcome, priority and state, schedule the follow-up it asks for, and free the lease."""
+    outcome, priority and state, schedule the follow-up it asks for, and free the lease.
+
+    ``call`` is the call the gestión is the outcome of: the agent's own, made to this debtor,
+    and not already the call of another gestión."""
     debtor = Debtor.objects.select_for_update(of=("self",)).select_related("lease_holder").get(pk=debtor.pk)
     other = lease_holder_other_than(debtor=debtor, user=agent)
     if other is not None:
@@ -84,6 +90,8 @@ def gestion_create(
         raise ValidationError({"outcome": "La tipificación no pertenece a la campaña del deudor."})
     if phone is not None and phone.debtor_id != debtor.pk:
         raise ValidationError({"phone": "El teléfono no es de este deudor."})
+    if call is not None:
+        _check_call(call=call, debtor=debtor, agent=agent)
     errors = {}
     if outcome.is_promise:
         if not promised_amount or promised_amount <= 0:
@@ -107,6 +115,7 @@ def gestion_create(
         next_action_at=next_action_at,
         promised_amount=promised_amount if outcome.is_promise else None,
         promised_date=promised_date if outcome.is_promise else None,
+        call=call,
         created_at=now,
     )
     gestion.full_clean()
@@ -125,6 +134,17 @@ def gestion_create(
     if next_action_at and outcome.needs_follow_up:
         follow_up_create(owner=agent, due_at=next_action_at, note=f"{outcome.label}: {debtor.full_name}", record=debtor)
     return gestion
+
+
+def _check_call(*, call: CallLog, debtor: Debtor, agent: User) -> None:
+    # Runs with the debtor locked: two gestiones of this debtor cannot both take the same call.
+    debtor_type = ContentType.objects.get_for_model(Debtor)
+    if call.user_id != agent.pk:
+        raise ValidationError({"call": "Esa llamada no es tuya."})
+    if call.content_type_id != debtor_type.pk or call.object_id != str(debtor.pk):
+        raise ValidationError({"call": "Esa llamada no fue a este deudor."})
+    if Gestion.objects.filter(call=call).exists():
+        raise ValidationError({"call": "Esa llamada ya tiene su gestión."})
 
 
 def assignment_split(*, total: int, agents: list[User]) -> list[tuple[User, int]]:

@@ -16,6 +16,9 @@ from core.forms import add_service_errors
 from core.lists import FilteredListView
 from core.models import Campaign
 from core.roles import Role
+from dialer import selectors as dialer_selectors
+from dialer.context_processors import CallWidget
+from dialer.forms import manual_call_form
 
 
 def _primary_phone(debtor):
@@ -113,13 +116,22 @@ def debtor_detail(request, pk: int, form: GestionForm | None = None):
         queue.lease_take(debtor=debtor, agent=request.user, config=debtor.config)  # opening the card takes it
     can_work = other is None and request.user.role in WORKERS
     outcomes = list(debtor.campaign.outcomes.filter(active=True)) if can_work else []
+    phones = list(debtor.phones.all())
+    callable_phones = [phone.e164 for phone in phones if not phone.invalid]
+    # One query for both: the top bar's running call and the call the gestión form attaches.
+    current_call, linkable_call = selectors.card_calls(user=request.user, debtor=debtor)
+    if form is None and can_work:
+        form = GestionForm(debtor=debtor, agent=request.user, phones=phones, call=linkable_call)
+        status = 200
+    else:
+        status = 400 if form is not None else 200
     return render(
         request,
         "cartera/debtor_detail.html",
         {
             "debtor": debtor,
             "state": selectors.debtor_state(debtor=debtor, config=debtor.config),
-            "phones": debtor.phones.all(),
+            "phones": phones,
             "gestiones": selectors.debtor_gestiones(debtor=debtor),
             "agreements": selectors.debtor_agreements(debtor=debtor, grace_days=debtor.config.grace_days),
             "follow_ups": selectors.debtor_follow_ups(debtor=debtor),
@@ -127,9 +139,12 @@ def debtor_detail(request, pk: int, form: GestionForm | None = None):
             "held_by": other,
             "can_work": can_work,
             "outcomes": outcomes,
-            "form": form or (GestionForm(debtor=debtor) if can_work else None),
+            "form": form,
+            "call_widget": CallWidget(request.user, call=current_call),
+            "station_online": dialer_selectors.workstation_online(user=request.user) if callable_phones else False,
+            "manual_form": manual_call_form(debtor, callable_phones) if callable_phones else None,
         },
-        status=400 if form is not None else 200,
+        status=status,
     )
 
 
@@ -137,7 +152,7 @@ def debtor_detail(request, pk: int, form: GestionForm | None = None):
 @role_required(*WORKERS)
 def gestion_create(request, pk: int):
     debtor = selectors.debtor_detail(user=request.user, pk=pk)
-    form = GestionForm(request.POST, debtor=debtor)
+    form = GestionForm(request.POST, debtor=debtor, agent=request.user)
     if form.is_valid():
         try:
             gestion = services.gestion_create(debtor=debtor, agent=request.user, **form.cleaned_data)

@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.shell",
+                "dialer.context_processors.call_widget",
             ],
         },
     },
@@ -270,6 +271,9 @@ DIALER_OUTSIDE_LINE_PREFIX = env.str("DIALER_OUTSIDE_LINE_PREFIX", default="")
 DIALER_REQUEST_TTL_SECONDS = env.int("DIALER_REQUEST_TTL_SECONDS", default=60)
 DIALER_ONLINE_SECONDS = env.int("DIALER_ONLINE_SECONDS", default=60)
 DIALER_POLL_RECHECK_SECONDS = env.float("DIALER_POLL_RECHECK_SECONDS", default=5.0)
+# The call widget's timer turns yellow, then red, after this many seconds of call.
+DIALER_TIMER_YELLOW_SECONDS = env.int("DIALER_TIMER_YELLOW_SECONDS", default=120)
+DIALER_TIMER_RED_SECONDS = env.int("DIALER_TIMER_RED_SECONDS", default=300)
 
 # --- Tickets --------------------------------------------------------------------------------
 # A requester may reopen a resolved ticket for this many days after its resolution.
@@ -284,6 +288,8 @@ TICKETS_ATTACHMENT_TYPES = env.list(
 )
 # "About to breach": a warning goes out when this share of an SLA target is left.
 TICKETS_SLA_WARNING_PERCENT = env.int("TICKETS_SLA_WARNING_PERCENT", default=20)
+# Ticket emails link back to the CRM at this address.
+TICKETS_EMAIL_BASE_URL = env.str("TICKETS_EMAIL_BASE_URL", default="http://localhost:8000")
 
 # --- Backups --------------------------------------------------------------------------------
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))

@@ -195,3 +195,11 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} · {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def label(self) -> str:
+        """ "Llamada 02:31 · COMPLETADA", or "Llamada en curso" while it has no end."""
+        if self.status is None:
+            return "Llamada en curso"
+        minutes, seconds = divmod(self.duration_seconds or 0, 60)
+        return f"Llamada {minutes:02d}:{seconds:02d} · {self.get_status_display().upper()}"

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -15,6 +16,12 @@ from dialer.choices import CallStatus
 from dialer.models import CallLog, WorkstationToken
 
 IN_PROGRESS = "IN_PROGRESS"  # the call log's filter for calls without an end yet
+# Records the call button may name (``app_label.model``); each has ``phones`` rows with an
+# ``e164``, a ``campaign`` and ``objects.visible_to``. A Telefónica client joins the list later.
+DIALABLE_RECORDS = frozenset({"cartera.debtor"})
+# A call still without an end this long after its start is not shown as running: its end was
+# lost (a workstation gone for good), and a timer counting for hours would only mislead.
+CURRENT_CALL_MAX_AGE = timedelta(hours=4)
 
 
 def json_ready(data: dict) -> dict:
@@ -35,6 +42,11 @@ def record_phones(record) -> set[str]:
     return set(phones.values_list("e164", flat=True))
 
 
+def record_type_of(record) -> str:
+    """How the call button names the record's type: ``app_label.model`` ("cartera.debtor")."""
+    return f"{record._meta.app_label}.{record._meta.model_name}"
+
+
 def record_campaign(record) -> Campaign | None:
     campaign = getattr(record, "campaign", None)
     return campaign if isinstance(campaign, Campaign) else None
@@ -53,6 +65,19 @@ def workstation_online(*, user: User, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.DIALER_ONLINE_SECONDS)
     return WorkstationToken.objects.active().filter(user=user, last_seen_at__gte=since).exists()
+
+
+def dialable_record(*, user: User, record_type: str, record_id: str):
+    """The record ``user`` wants to call, named generically ("cartera.debtor", its id), through
+    its ``visible_to``: 404 when the type is not dialable, or the record absent or not theirs."""
+    from django.apps import apps
+    from django.http import Http404
+
+    from core.access import get_object_for_user
+
+    if record_type not in DIALABLE_RECORDS:
+        raise Http404("No encontrado.")
+    return get_object_for_user(apps.get_model(record_type), user, pk=record_id)
 
 
 # --- Calls ----------------------------------------------------------------------------------
@@ -138,3 +163,38 @@ def call_log(
     elif status:
         calls = calls.filter(status=status)
     return calls.select_related("user").order_by("-started_at", "-pk")
+
+
+def in_progress_since(now: datetime | None = None) -> Q:
+    """Calls that count as running now (no end yet, started within ``CURRENT_CALL_MAX_AGE``)."""
+    now = now or timezone.now()
+    return Q(status__isnull=True, started_at__gte=now - CURRENT_CALL_MAX_AGE)
+
+
+def current_call(*, user: User, now: datetime | None = None) -> CallLog | None:
+    """The user's call in progress, for the top bar's widget (the newest if there are several)."""
+    if not (user and user.is_authenticated):
+        return None
+    return CallLog.objects.filter(in_progress_since(now), user=user).order_by("-started_at", "-pk").first()
+
+
+def record_ref(call: CallLog) -> dict | None:
+    """The record a call was made to, as the screens name it: ``{"type": "cartera.debtor", "id": "7"}``."""
+    if not call.content_type_id:
+        return None
+    content_type = ContentType.objects.get_for_id(call.content_type_id)
+    return {"type": f"{content_type.app_label}.{content_type.model}", "id": call.object_id}
+
+
+def call_screen(call: CallLog) -> dict:
+    """What a page needs to show a call and attach it to a gestión (the ``call.ended`` event)."""
+    return {
+        "call_id": call.pk,
+        "user_id": call.user_id,
+        "record": record_ref(call),
+        "phone": call.phone,
+        "status": call.status,
+        "status_label": call.get_status_display() if call.status else "",
+        "duration_seconds": call.duration_seconds,
+        "label": call.label,
+    }

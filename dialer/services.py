@@ -22,7 +22,16 @@ from core.phones import InvalidPhone, default_region, dial_string, normalize_pho
 from core.realtime import notify_on_commit, team_group, user_group
 from dialer.choices import DIAL_REQUEST_FINAL, CallStatus, DialRequestStatus, Provider
 from dialer.models import CallLog, DialRequest, WorkstationToken
-from dialer.selectors import agent_day_metrics, call_start_body, json_ready, record_campaign, record_phones
+from dialer.selectors import (
+    agent_day_metrics,
+    call_screen,
+    call_start_body,
+    json_ready,
+    record_campaign,
+    record_phones,
+    record_ref,
+    record_type_of,
+)
 
 TOKEN_SCHEME = "crea"
 # last_seen_at is written at most this often per token: it answers "is the workstation connected",
@@ -143,6 +152,18 @@ def dial_request_create(*, user: User, record, phone: str) -> DialRequest:
     request.full_clean()
     request.save()
     _wake(user.pk, "dial")
+    # The top bar's widget shows "Marcando…" until the call's start arrives (or the request lapses).
+    notify_on_commit(
+        user_group(user.pk),
+        "dial.requested",
+        {
+            "dial_request_id": request.pk,
+            "phone": request.phone,
+            "user_id": user.pk,
+            "record": {"type": record_type_of(record), "id": str(record.pk)},
+            "ttl_seconds": settings.DIALER_REQUEST_TTL_SECONDS,
+        },
+    )
     return request
 
 
@@ -239,6 +260,9 @@ def hangup_request(
             status=DialRequestStatus.CANCELLED, updated_at=now
         )
         if cancelled:
+            notify_on_commit(
+                user_group(user.pk), "dial.cancelled", {"dial_request_id": dial_request.pk, "user_id": user.pk}
+            )
             return "cancelled"
         dial_request.refresh_from_db()
         call = dial_request.calls.in_progress().order_by("-started_at").first()
@@ -331,18 +355,11 @@ def call_start(
         DialRequest.objects.filter(pk=dial_request.pk).update(
             status=DialRequestStatus.DIALLING, updated_at=call.created_at
         )
-    payload = {**call_start_body(call), "phone": call.phone, "user_id": user.pk, "record": _record_ref(call)}
+    payload = {**call_start_body(call), "phone": call.phone, "user_id": user.pk, "record": record_ref(call)}
     notify_on_commit(user_group(user.pk), "call.started", payload)
     if user.supervisor_id:
         notify_on_commit(team_group(user.supervisor_id), "call.started", payload)
     return call, True
-
-
-def _record_ref(call: CallLog) -> dict | None:
-    if not call.content_type_id:
-        return None
-    content_type = ContentType.objects.get_for_id(call.content_type_id)
-    return {"type": f"{content_type.app_label}.{content_type.model}", "id": call.object_id}
 
 
 def _duration_seconds(started_at: datetime, ended_at: datetime) -> int:
@@ -387,6 +404,19 @@ def call_end(
         call.hangup_sent_at = now  # the call is over: nothing is left to hang up
     call.full_clean(validate_unique=False)
     call.save()
+    response = _settle(call=call, user=user)
+    if call.dial_request_id:
+        final = DialRequestStatus.FAILED if status == CallStatus.FAILED else DialRequestStatus.ENDED
+        DialRequest.objects.filter(pk=call.dial_request_id).update(status=final, updated_at=now)
+        DialRequest.objects.filter(
+            pk=call.dial_request_id, hangup_requested_at__isnull=False, hangup_sent_at__isnull=True
+        ).update(hangup_sent_at=now)
+    _announce_end(call=call, user=user, response=response)
+    return response
+
+
+def _settle(*, call: CallLog, user: User) -> dict:
+    """Store and return the answer to the call's end: its duration and the day's figures."""
     day = timezone.localdate(call.started_at)
     response = {
         "call_id": call.pk,
@@ -400,17 +430,95 @@ def call_end(
     response = json_ready(response)
     CallLog.objects.filter(pk=call.pk).update(end_response=response)
     call.end_response = response
-    if call.dial_request_id:
-        final = DialRequestStatus.FAILED if status == CallStatus.FAILED else DialRequestStatus.ENDED
-        DialRequest.objects.filter(pk=call.dial_request_id).update(status=final, updated_at=now)
-        DialRequest.objects.filter(
-            pk=call.dial_request_id, hangup_requested_at__isnull=False, hangup_sent_at__isnull=True
-        ).update(hangup_sent_at=now)
-    notify_on_commit(user_group(user.pk), "call.ended", {**response, "user_id": user.pk})
+    return response
+
+
+def _announce_end(*, call: CallLog, user: User, response: dict) -> None:
+    # The screen also gets what the card needs to attach the call to the gestión form.
+    notify_on_commit(user_group(user.pk), "call.ended", {**response, **call_screen(call)})
     if user.supervisor_id:
         notify_on_commit(
             team_group(user.supervisor_id),
             "dialer.metrics",
             {"user_id": user.pk, "username": user.username, "call_id": call.pk, **response["today"]},
         )
-    return response
+
+
+# Longest call a person may log by hand; anything longer is a typing mistake.
+MANUAL_MAX_SECONDS = 8 * 3600
+# A manual call may start a little "in the future": the agent's clock and the server's differ.
+MANUAL_CLOCK_SLACK = timedelta(minutes=2)
+
+
+@transaction.atomic
+def call_log_manual(
+    *,
+    user: User,
+    record,
+    phone: str,
+    status: str,
+    started_at: datetime,
+    ended_at: datetime | None = None,
+    duration_seconds: int | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> CallLog:
+    """A call made without the workstation agent (the ``tel:`` link, a desk phone), logged by the
+    person who made it: start and end, or start and duration; the server computes the duration."""
+    now = now or timezone.now()
+    campaign = record_campaign(record)
+    region = campaign.country if campaign else default_region()
+    errors: dict[str, str] = {}
+    try:
+        e164 = normalize_phone(phone, region)
+    except InvalidPhone as exc:
+        raise ValidationError({"phone": str(exc)}) from exc
+    if e164 not in record_phones(record):
+        errors["phone"] = "Ese teléfono no es de este registro."
+    if status not in CallStatus.values:
+        errors["status"] = "Elige el resultado de la llamada."
+    started_at = _aware(started_at)
+    # The end's mistakes are told on the field the person filled in.
+    end_field = "duration_seconds" if ended_at is None else "ended_at"
+    if (ended_at is None) == (duration_seconds is None):
+        errors["ended_at"] = "Indica la hora de fin o la duración (una de las dos)."
+        ended_at = None
+    elif ended_at is None:
+        if duration_seconds < 0:
+            errors[end_field] = "La duración no puede ser negativa."
+        else:
+            ended_at = started_at + timedelta(seconds=duration_seconds)
+    else:
+        ended_at = _aware(ended_at)
+    if started_at > now + MANUAL_CLOCK_SLACK:
+        errors["started_at"] = "La llamada no puede empezar en el futuro."
+    if ended_at is not None and end_field not in errors:
+        if ended_at < started_at:
+            errors[end_field] = "El fin es anterior al inicio."
+        elif (ended_at - started_at).total_seconds() > MANUAL_MAX_SECONDS:
+            errors[end_field] = f"Una llamada no dura más de {MANUAL_MAX_SECONDS // 3600} horas."
+        elif ended_at > now + MANUAL_CLOCK_SLACK:
+            errors[end_field] = "La llamada no puede terminar en el futuro."
+    if errors:
+        raise ValidationError(errors)
+    if not type(record).objects.visible_to(user).filter(pk=record.pk).exists():
+        raise ValidationError("No puedes registrar llamadas de este registro.")
+    call = CallLog(
+        uuid=uuid.uuid4(),
+        user=user,
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=str(record.pk),
+        campaign=campaign,
+        phone=e164,
+        provider=Provider.MANUAL,
+        started_at=started_at,
+        ended_at=ended_at,
+        duration_seconds=_duration_seconds(started_at, ended_at),
+        status=status,
+        notes=_text(notes)[:NOTES_MAX],
+    )
+    call.full_clean()
+    call.save()
+    response = _settle(call=call, user=user)
+    _announce_end(call=call, user=user, response=response)
+    return call

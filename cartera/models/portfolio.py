@@ -243,6 +243,11 @@ class Debtor(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cartera:debtor_detail", args=[self.pk])
+
     @property
     def days_past_due(self) -> int:
         if not self.due_date:
@@ -309,6 +314,15 @@ class Gestion(models.Model):
     next_action_at = models.DateTimeField("próxima acción", null=True, blank=True)
     promised_amount = models.DecimalField("monto prometido", max_digits=14, decimal_places=2, null=True, blank=True)
     promised_date = models.DateField("fecha prometida", null=True, blank=True)
+    # The call this gestión records the outcome of (the card attaches the agent's latest call).
+    call = models.ForeignKey(
+        "dialer.CallLog",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gestiones",
+        verbose_name="llamada",
+    )
     created_at = models.DateTimeField("fecha", default=timezone.now, db_index=True)
 
     objects = GestionQuerySet.as_manager()

@@ -1,6 +1,9 @@
 """Every dialer page and every machine-API route × every role (ARCHITECTURE.md §4)."""
 
+import uuid
+
 import pytest
+from django.utils import timezone
 
 from core.testing.access import ROLES, Route, assert_covered, check_matrix, everyone
 from dialer import services
@@ -11,18 +14,35 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def records(users):
-    return {"token": services.token_create(user=users["agente"], name="PC-01").token}
+def records(users, debtor):
+    call, _ = services.call_start(
+        user=users["agente"], call_uuid=uuid.uuid4(), phone="+50688881234", started_at=timezone.now()
+    )
+    return {
+        "token": services.token_create(user=users["agente"], name="PC-01").token,
+        "debtor": debtor,
+        "call": call,
+    }
 
 
 def routes(records):
     token = records["token"].pk
+    record = {"record_type": "cartera.debtor", "record_id": records["debtor"].pk}
+    dial = {**record, "phone": "+50688881234"}
+    manual = {**record, "phone": "+50688881234", "status": "NO_ANSWER", "started_at": "2026-01-05T10:00"}
+    manual["duration_seconds"] = "0:20"
     # A token is personal: only its owner (and an admin, to revoke a lost one) reaches it.
     owner_only = {**everyone(404), "agente": 302, "admin": 302}
     return [
         Route("dialer:token_list", everyone(200)),
         Route("dialer:token_create", everyone(200), method="post", data={"name": "PC-09"}),
         Route("dialer:token_revoke", owner_only, kwargs=lambda u: {"pk": token}, method="post"),
+        # Everyone who sees the debtor may call it (supervisors and backoffice call too); the
+        # plain form post comes back to the card. Its access beyond that: test_call_views.
+        Route("dialer:dial", everyone(302), method="post", data=dial),
+        Route("dialer:call_manual", everyone(302), method="post", data=manual),
+        # Only the one on the call hangs it up, admins included; anyone else hears "no such call".
+        Route("dialer:hangup", {**everyone(404), "agente": 302}, method="post", data={"call": records["call"].pk}),
     ]
 
 

@@ -44,7 +44,15 @@ def test_start_and_end_push_the_timer_and_the_figures(
         )
     ended = mine()
     assert ended["event"] == "call.ended"
-    assert ended["payload"] == {**answer, "user_id": agente.pk}
+    # The end's answer, plus what the card needs to attach the call to the gestión form.
+    assert ended["payload"] == {
+        **answer,
+        "user_id": agente.pk,
+        "record": {"type": "cartera.debtor", "id": str(debtor.pk)},
+        "phone": "+50688881234",
+        "status_label": "Completada",
+        "label": "Llamada 00:42 · COMPLETADA",
+    }
     assert ended["payload"]["started_at"] == "2026-03-02T15:00:00Z"
     assert ended["payload"]["ended_at"] == "2026-03-02T15:00:42Z"
     assert ended["payload"]["duration_seconds"] == 42
