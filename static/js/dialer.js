@@ -55,6 +55,7 @@
       form.elements.call.value = callId || "";
       form.elements.dial_request.value = requestId || "";
       button.disabled = false;
+      form.classList.remove("d-none");
     };
     var tick = function () {
       var seconds = Math.max(0, Math.floor((Date.now() - current.startedAt) / 1000));
@@ -68,6 +69,7 @@
       if (typeof duration === "number") timer.textContent = clock(duration);
       label.textContent = text;
       button.disabled = true;
+      form.classList.add("d-none");  // nothing left to hang up
       later = setTimeout(function () { enter("idle"); show(false); }, hideAfterMs);
     };
 
@@ -168,16 +170,17 @@
     }
   });
 
-  var dialog = document.getElementById("manual-call");
-  if (dialog) {
-    dialog.addEventListener("show.bs.modal", function (event) {
-      var phone = event.relatedTarget && event.relatedTarget.dataset.phone;
-      var select = dialog.querySelector("select[name=phone]");
-      if (phone && select) select.value = phone;
-    });
-    document.addEventListener("crm:call.logged", function (event) {
-      if (window.bootstrap) window.bootstrap.Modal.getOrCreateInstance(dialog).hide();
-      toast(event.detail.label + " registrada.", "success");
-    });
-  }
+  // The dialog (#manual-call) comes later in the page than this script: events are caught on
+  // the document. Opened from a phone's button, it logs that phone.
+  document.addEventListener("show.bs.modal", function (event) {
+    if (event.target.id !== "manual-call") return;
+    var phone = event.relatedTarget && event.relatedTarget.dataset.phone;
+    var select = event.target.querySelector("select[name=phone]");
+    if (phone && select) select.value = phone;
+  });
+  document.addEventListener("crm:call.logged", function (event) {
+    var dialog = document.getElementById("manual-call");
+    if (dialog && window.bootstrap) window.bootstrap.Modal.getOrCreateInstance(dialog).hide();
+    toast(event.detail.label + " registrada.", "success");
+  });
 })();
