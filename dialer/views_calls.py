@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
@@ -29,7 +30,10 @@ def _refused(request, message: str, status: int = 400):
     """A request the page cannot carry out: JSON for the page's scripts, else a page saying why."""
     if request.htmx or "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"error": message}, status=status)
-    context = {"code": status, "icon": "telephone-x", "title": "No se pudo completar", "message": message}
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    context = {"code": status, "icon": "telephone-x", "title": "No se pudo completar", "message": message, "back": back}
     return render(request, "dialer/refused.html", context, status=status)
 
 
@@ -56,7 +60,12 @@ def dial(request):
         else:
             messages.warning(request, "Estación sin conexión: llama con el enlace tel: y registra la llamada a mano.")
         return redirect_back(request, _record_url(record))
-    context = {"record_type": data["record_type"], "record_id": record.pk, "phone": dial_request.phone}
+    context = {
+        "record_type": data["record_type"],
+        "record_id": record.pk,
+        "phone": dial_request.phone,
+        "next": request.POST.get("next", ""),
+    }
     response = render(request, "dialer/partials/call_button.html", {**context, "online": online})
     # The widget shows "Marcando…" at once, even while the events socket is reconnecting.
     event = {
@@ -126,8 +135,9 @@ def call_manual(request):
         messages.success(request, f"{call.label} registrada.")
         return redirect_back(request, _record_url(record))
     if call is None:
-        return render(request, "dialer/partials/manual_call_form.html", {"manual_form": form}, status=400)
-    context = {"manual_form": manual_call_form(record, phones), "logged": call}
+        context = {"manual_form": form, "next": request.POST.get("next", "")}
+        return render(request, "dialer/partials/manual_call_form.html", context, status=400)
+    context = {"manual_form": manual_call_form(record, phones), "logged": call, "next": request.POST.get("next", "")}
     response = render(request, "dialer/partials/manual_call_form.html", context)
     # The card attaches the call to its gestión form (the events socket also sends call.ended).
     response["HX-Trigger"] = json.dumps({"crm:call.logged": selectors.call_screen(call)})

@@ -51,8 +51,9 @@ def online(user):
 def test_dial_makes_a_request_and_tells_the_widget(login, agente, debtor, listen, django_capture_on_commit_callbacks):
     online(agente)
     mine = listen(user_group(agente.pk))
+    card = reverse("cartera:debtor_detail", args=[debtor.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = dial(login(agente), debtor, phone="8888-1234")  # any written form of the number
+        response = dial(login(agente), debtor, phone="8888-1234", next=card)  # any written form of the number
     assert response.status_code == 200
     request = DialRequest.objects.get()
     assert (request.user, request.phone, request.dial_string, request.record) == (agente, PHONE, "88881234", debtor)
@@ -64,9 +65,10 @@ def test_dial_makes_a_request_and_tells_the_widget(login, agente, debtor, listen
     }
     assert json.loads(response["HX-Trigger"]) == {"crm:dial.requested": {**event, "online": True}}
     assert mine() == {"type": "crm.event", "event": "dial.requested", "payload": {**event, "ttl_seconds": 60}}
-    # The button is drawn again, still the workstation's.
+    # The button is drawn again, still the workstation's (and still coming back to the card).
     html = response.content.decode()
     assert 'data-testid="call-button"' in html and "tel:" not in html
+    assert f'name="next" value="{card}"' in html
 
 
 def test_dial_without_a_connected_workstation_offers_tel_and_manual_logging(login, agente, debtor):
@@ -99,8 +101,11 @@ def test_dial_refuses_a_phone_not_of_the_record(login, agente, debtor, phone, me
     response = dial(login(agente), debtor, phone=phone)
     assert response.status_code == 400
     assert message.lower() in response.json()["error"].lower()
-    plain = dial(login(agente), debtor, phone=phone, htmx=False)
-    assert plain.status_code == 400 and 'data-testid="refused"' in plain.content.decode()
+    card = reverse("cartera:debtor_detail", args=[debtor.pk])
+    plain = dial(login(agente), debtor, phone=phone, htmx=False, next=card).content.decode()
+    assert 'data-testid="refused"' in plain and f'href="{card}">Volver' in plain
+    elsewhere = dial(login(agente), debtor, phone=phone, htmx=False, next="https://evil.example/")
+    assert elsewhere.status_code == 400 and 'href="/">Volver' in elsewhere.content.decode()
     assert not DialRequest.objects.exists()
 
 
