@@ -12,7 +12,7 @@ import contextlib
 import math
 import uuid
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
 from asgiref.sync import sync_to_async
@@ -42,11 +42,25 @@ def _moment_in_range(value: datetime) -> datetime:
         value = value.replace(tzinfo=UTC)  # the workstation sends UTC; a time without an offset is taken as UTC
     if not (EARLIEST.year <= value.year <= LATEST.year - 1):
         raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year - 1}")
-    return value
+    # In UTC from here on: ISO 8601 allows offsets up to ±23:59, PostgreSQL takes ±15:59.
+    return value.astimezone(UTC)
 
 
-Moment = Annotated[datetime, AfterValidator(_moment_in_range)]
-Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
+# JSON Schema has no bounds for dates, so the schema states the years as a pattern: a client
+# (or schemathesis) that follows the schema then never sends a time the API refuses.
+Moment = Annotated[datetime, AfterValidator(_moment_in_range), Field(json_schema_extra={"pattern": r"^20[0-9]{2}-"})]
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST, json_schema_extra={"pattern": r"^(20[0-9]{2}|2100)-"})]
+
+MAX_COST = 999_999.9999  # the column: 10 digits, 4 of them decimals
+COST_PLACES = Decimal("0.0001")
+
+
+def _cost(value: float | None) -> Decimal | None:
+    """A number as sent (any decimals: 0.1 is a float on the wire), kept to 4 decimals."""
+    if value is None:
+        return None
+    return Decimal(repr(value)).quantize(COST_PLACES, rounding=ROUND_HALF_UP)
+
 
 dialer_router = Router(tags=["dialer"], auth=workstation_auth)
 calls_router = Router(tags=["calls"], auth=workstation_auth)
@@ -180,7 +194,9 @@ class CallEndIn(Schema):
     status: CallStatus
     ended_at: Moment = Field(..., description="ISO 8601; without an offset it is taken as UTC")
     notes: str = Field("", max_length=10_000, description="kept up to 2,000 characters")
-    cost: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=4)
+    cost: float | None = Field(
+        None, ge=0, le=MAX_COST, strict=True, allow_inf_nan=False, description="a number; kept to 4 decimals"
+    )
     recording_url: str = Field("", max_length=500)
 
 
@@ -217,6 +233,7 @@ def call_end(request, payload: CallEndIn):
     call → 404."""
     data = payload.dict()
     data["recording_url"] = data["recording_url"] or ""
+    data["cost"] = _cost(data["cost"])
     return Status(200, services.call_end(user=request.auth.user, **data))
 
 

@@ -39,6 +39,9 @@ TOKEN_SCHEME = "crea"
 SEEN_EVERY = timedelta(seconds=15)
 SQLITE_ATTEMPTS = 10
 NOTES_MAX = CallLog._meta.get_field("notes").max_length
+# What duration_seconds holds (a 32-bit integer, about 68 years): the API takes times from 2000
+# to 2099, so a start and an end it accepts one by one can still be too far apart.
+MAX_DURATION_SECONDS = 2**31 - 1
 
 
 class NotFound(Exception):
@@ -392,6 +395,11 @@ def call_end(
     if ended_at < call.started_at:
         raise ValidationError(
             f"ended_at ({ended_at.isoformat()}) is before the call's started_at ({call.started_at.isoformat()})"
+        )
+    if _duration_seconds(call.started_at, ended_at) > MAX_DURATION_SECONDS:
+        raise ValidationError(
+            f"ended_at ({ended_at.isoformat()}) is more than {MAX_DURATION_SECONDS // (365 * 86400)} years after "
+            f"the call's started_at ({call.started_at.isoformat()})"
         )
     now = timezone.now()
     call.ended_at = ended_at

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -179,6 +180,18 @@ def test_start_with_a_time_in_another_offset_answers_utc(api):
     assert api.post("/api/calls/start", body).json() == first
 
 
+def test_times_with_offsets_past_postgresqls_are_taken_in_utc(api):
+    # Found by schemathesis on PostgreSQL: ISO 8601 allows offsets up to ±23:59, PostgreSQL only
+    # ±15:59, so a start at -16:30 was a database error (500).
+    body = start_body(started_at="2026-03-02T10:00:00-16:30")
+    response = api.post("/api/calls/start", body)
+    assert response.status_code == 201
+    assert response.json()["started_at"] == "2026-03-03T02:30:00Z"
+    end = api.post("/api/calls/end", end_body(body["call_uuid"], ended_at="2026-03-04T01:30:40+22:59"))
+    assert (end.status_code, end.json()["duration_seconds"]) == (200, 100)
+    assert end.json()["ended_at"] == "2026-03-03T02:31:40Z"
+
+
 def test_start_without_a_dial_request_and_an_unknown_provider(api):
     response = api.post("/api/calls/start", start_body(provider="microsip-custom"))
     assert response.status_code == 201
@@ -271,6 +284,19 @@ def test_end_before_start_is_400_with_the_reason(api):
     assert CallLog.objects.get().status is None
 
 
+def test_end_too_long_after_the_start_is_400_with_the_reason(api):
+    # Found by schemathesis: a start in 2000 and an end in 2089, each in the API's range, made a
+    # duration past the column's 32-bit integer, refused with the database field's message.
+    body = start_body(started_at="2000-01-01T00:00:00Z")
+    api.post("/api/calls/start", body)
+    response = api.post("/api/calls/end", end_body(body["call_uuid"], ended_at="2089-05-18T22:18:32-05:00"))
+    assert response.status_code == 400
+    assert "more than 68 years after the call's started_at" in response.json()["detail"]
+    assert CallLog.objects.get().ended_at is None
+    ok = api.post("/api/calls/end", end_body(body["call_uuid"], ended_at="2068-01-19T03:14:07Z"))
+    assert (ok.status_code, ok.json()["duration_seconds"]) == (200, 2**31 - 1)
+
+
 def test_end_of_an_unknown_call_is_404(api):
     response = api.post("/api/calls/end", end_body(str(uuid.uuid4())))
     assert response.status_code == 404
@@ -312,6 +338,43 @@ def test_end_with_a_bad_recording_url_is_400(api):
     response = api.post("/api/calls/end", end_body(body["call_uuid"], recording_url="not a url"))
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "sent,stored", [(0.12345, Decimal("0.1235")), (12, Decimal("12.0000")), (999_999.9999, Decimal("999999.9999"))]
+)
+def test_cost_is_a_number_kept_to_four_decimals(api, sent, stored):
+    # The schema said any string or number; "", "free" or 0.12345 were then refused (schemathesis).
+    body = start_body()
+    api.post("/api/calls/start", body)
+    assert api.post("/api/calls/end", end_body(body["call_uuid"], cost=sent)).status_code == 200
+    assert CallLog.objects.get().cost == stored
+
+
+@pytest.mark.parametrize("cost", ["1.5", "", 1_000_000, True])
+def test_cost_as_text_or_past_the_column_is_422(api, cost):
+    body = start_body()
+    api.post("/api/calls/start", body)
+    response = api.post("/api/calls/end", end_body(body["call_uuid"], cost=cost))
+    assert response.status_code == 422
+    assert "cost" in str(response.json()["detail"])
+
+
+def test_the_schema_states_the_years_the_api_takes(api, client, agente):
+    # Found by schemathesis: times and days outside 2000–2099 (2100 for days) were 422 while the
+    # schema allowed any date. JSON Schema has no date bounds, so a pattern states the years.
+    client.force_login(agente, backend="django.contrib.auth.backends.ModelBackend")
+    schema = client.get("/api/openapi.json").json()
+    components = schema["components"]["schemas"]
+    started = components["CallStartIn"]["properties"]["started_at"]
+    ended = components["CallEndIn"]["properties"]["ended_at"]
+    date_from = next(p for p in schema["paths"]["/api/calls/log"]["get"]["parameters"] if p["name"] == "date_from")
+    assert started["pattern"] == ended["pattern"] == "^20[0-9]{2}-"
+    assert date_from["schema"]["anyOf"][0]["pattern"] == "^(20[0-9]{2}|2100)-"
+    assert api.post("/api/calls/start", start_body(started_at="2099-12-31T23:59:59-05:00")).status_code == 201
+    assert api.post("/api/calls/start", start_body(started_at="1999-12-31T23:59:59Z")).status_code == 422
+    assert api.get("/api/calls/log", date_to="2100-12-31").status_code == 200
+    assert api.get("/api/calls/log", date_to="2101-01-01").status_code == 422
 
 
 def test_long_notes_are_kept_up_to_the_limit(api):
