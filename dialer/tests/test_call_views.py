@@ -193,7 +193,15 @@ def test_hangup_needs_one_call_or_request(login, agente, data):
 
 
 def test_hangup_of_an_unknown_call_is_404(login, agente):
-    assert hangup(login(agente), call=999999).status_code == 404
+    client = login(agente)
+    assert hangup(client, call=999999).status_code == 404
+    assert hangup(client, call=10**20).status_code == 404  # beyond any id column: still "no such call"
+    assert hangup(client, dial_request=10**20).status_code == 404
+
+
+def test_a_record_id_beyond_any_id_is_404(login, agente, debtor):
+    data = {"record_type": "cartera.debtor", "record_id": str(10**20), "phone": PHONE}
+    assert login(agente).post(reverse("dialer:dial"), data, headers=HTMX).status_code == 404
 
 
 # --- Logging a call by hand -----------------------------------------------------------------
