@@ -4,6 +4,7 @@ campaigns allow")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +24,8 @@ class MenuEntry:
     roles: frozenset[str] = ALL_ROLES
     module: str | None = None  # shown only to members of a campaign of this module
     order: int = 100
+    # Shown only when ``when(user)`` is true (admins always): e.g. support-group members.
+    when: Callable[[object], bool] | None = None
 
 
 _entries: dict[tuple[str, str], MenuEntry] = {}
@@ -44,6 +47,8 @@ def entries_for(user) -> list[dict]:
         if role not in entry.roles:
             continue
         if entry.module and not admin and entry.module not in modules:
+            continue
+        if entry.when and not admin and not entry.when(user):
             continue
         try:
             url = reverse(entry.url_name)

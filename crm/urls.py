@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cartera/", include("cartera.urls")),
     path("marcador/", include("dialer.urls")),
+    path("tickets/", include("tickets.urls")),
     path("api/", api_urls),
     path("", include("core.urls")),
 ]

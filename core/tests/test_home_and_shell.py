@@ -29,15 +29,19 @@ def test_menus_follow_the_role(users):
         "Gestiones",
         "Pagos",
         "Llamadas",
+        "Nuevo ticket",
+        "Mis tickets",
     }
     cartera_managers = {"Importar", "Importaciones", "Dashboard"}
+    ticket_leads = {"Todos los tickets"}
     assert menu_labels(users["agente"]) == base | {"Siguiente", "Métricas"}
     assert menu_labels(users["backoffice"]) == base | cartera_managers
     assert (
         menu_labels(users["supervisor"])
-        == base | {"Siguiente", "Asignar", "Mi equipo", "Enviar aviso", "Métricas"} | cartera_managers
+        == base | {"Siguiente", "Asignar", "Mi equipo", "Enviar aviso", "Métricas"} | cartera_managers | ticket_leads
     )
-    assert menu_labels(users["admin"]) == base | cartera_managers | {
+    assert menu_labels(users["admin"]) == base | cartera_managers | ticket_leads | {
+        "Mi cola",
         "Métricas",
         "Asignar",
         "Enviar aviso",

@@ -75,7 +75,9 @@ class SupportGroupMember(models.Model):
     )
     active = models.BooleanField("activo", default=True, help_text="Inactivo: no recibe tickets automáticos.")
     last_assigned_at = models.DateTimeField("último ticket asignado", null=True, blank=True)
-    history = HistoricalRecords()
+    # Round-robin position: the lowest turn is next; taking a ticket moves a member to the end.
+    turn = models.PositiveBigIntegerField("turno", default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["last_assigned_at", "turn"])
 
     class Meta:
         verbose_name = "miembro de grupo de soporte"

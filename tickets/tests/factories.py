@@ -87,3 +87,19 @@ def sla_policy(priority=Priority.MEDIA, *, first=60, resolution=480, aplicativo=
         resolution_minutes=resolution,
         calendar=calendar,
     )
+
+
+PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
+def png(name: str = "captura.png", size: int = 2048):
+    """An upload that looks like a PNG screenshot (its first bytes are a PNG's)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, PNG_HEADER + b"\x00" * max(0, size - len(PNG_HEADER)), content_type="image/png")
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type=content_type)
