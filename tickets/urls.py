@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views, views_lists
+from tickets import views, views_dashboard, views_lists
 
 app_name = "tickets"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("acciones/", views_lists.tickets_bulk, name="bulk"),
     path("filtros/<str:list_name>/", views_lists.saved_filter_create, name="filter_save"),
     path("filtros/<int:pk>/borrar/", views_lists.saved_filter_delete, name="filter_delete"),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("nuevo/", views.ticket_create, name="create"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/responder/", views.comment_add, name="comment_add"),

@@ -33,7 +33,7 @@ def test_menus_follow_the_role(users):
         "Mis tickets",
     }
     cartera_managers = {"Importar", "Importaciones", "Dashboard"}
-    ticket_leads = {"Todos los tickets"}
+    ticket_leads = {"Todos los tickets", "Dashboard de soporte"}
     assert menu_labels(users["agente"]) == base | {"Siguiente", "Métricas"}
     assert menu_labels(users["backoffice"]) == base | cartera_managers
     assert (
