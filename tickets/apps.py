@@ -9,7 +9,7 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from core import menu
+        from core import demo, menu
         from core.menu import MenuEntry
         from core.roles import Role
         from tickets.middleware import on_login, shows_support_entries
@@ -27,6 +27,7 @@ class TicketsConfig(AppConfig):
             ),
         ):
             menu.register(entry)
+        demo.register("tickets", "tickets.demo_data.seed", order=30)
 
     def _forget_catalogue_on_change(self):
         from django.db.models.signals import post_delete, post_save

@@ -143,10 +143,11 @@ def clock_deadline(spans: Sequence[Span], target: timedelta, calendar: Calendar,
     """Count working time only in spans whose status runs the clock; the deadline is where the
     count reaches ``target`` (in the past when that already happened).
 
-    While the clock is stopped ("En espera", resolved) the deadline is projected from the moment
-    it stopped — where it would fall had the clock kept running — so the time left while paused
-    is the working time from the stop to that deadline, and a resolved ticket met its target
-    exactly when it was resolved before the deadline."""
+    While the clock is stopped ("En espera", resolved, closed) the deadline is projected from the
+    moment it stopped — where it would fall had the clock kept running — so the time left while
+    paused is the working time from the stop to that deadline, a resolved ticket met its target
+    exactly when it was resolved before the deadline, and stopping again (resolved, then closed)
+    does not move it."""
     counted = ZERO
     due = None
     running = bool(spans) and spans[-1].end is None and spans[-1].status in CLOCK_RUNNING
@@ -159,7 +160,9 @@ def clock_deadline(spans: Sequence[Span], target: timedelta, calendar: Calendar,
             due = add_business_time(span.start, target - counted, calendar)
         counted += length
     if due is None:
-        stopped_at = spans[-1].start if spans else now
+        # Stopped before reaching the target: project from the moment the clock last ran.
+        ran = [span.end for span in spans if span.status in CLOCK_RUNNING and span.end is not None]
+        stopped_at = ran[-1] if ran else (spans[0].start if spans else now)
         due = add_business_time(stopped_at, target - counted, calendar)
     return Clock(due=due, elapsed=counted, remaining=target - counted, running=running)
 

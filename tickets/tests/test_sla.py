@@ -186,6 +186,17 @@ def test_a_deadline_passed_before_a_pause_stays_in_the_past():
     assert clock.due == cr(2, 12) and clock.remaining < timedelta(0)
 
 
+def test_closing_a_resolved_ticket_does_not_move_its_deadline():
+    spans = [
+        Span(Status.ABIERTO, cr(2, 9), cr(2, 11)),
+        Span(Status.RESUELTO, cr(2, 11), cr(4, 10)),
+        Span(Status.CERRADO, cr(4, 10)),
+    ]
+    with time_machine.travel(cr(9, 9), tick=False):
+        clock = clock_deadline(spans, timedelta(minutes=180), office, timezone.now())
+    assert clock.due == cr(2, 12) and not clock.running
+
+
 def test_a_resolved_ticket_met_its_target_exactly_when_resolved_before_the_deadline():
     on_time = [Span(Status.ABIERTO, cr(2, 9), cr(2, 11)), Span(Status.RESUELTO, cr(2, 11))]
     late = [Span(Status.ABIERTO, cr(2, 9), cr(2, 13)), Span(Status.RESUELTO, cr(2, 13))]
