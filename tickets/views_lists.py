@@ -82,6 +82,8 @@ class TicketListView(FilteredListView):
         data = self.request.GET.copy()
         if self.default_open and "status" not in data:
             data["status"] = OPEN
+        if data and "orden" not in data:
+            data["orden"] = self.default_order  # a bound form shows data, not initial values
         return self.filterset_class(
             data or None,
             queryset=self.get_queryset(),

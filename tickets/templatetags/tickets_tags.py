@@ -29,9 +29,18 @@ ACTIONS = {
     "resuelto": "Marcar resuelto",
     "cerrado": "Cerrar",
 }
+# (from, to) pairs whose button says something more precise than the target status.
+SPECIAL = {
+    ("en_espera", "en_progreso"): "Reanudar",
+    ("resuelto", "en_progreso"): "Retomar",
+}
 
 
-@register.filter
-def status_action(status: str) -> str:
-    """The button that moves a ticket to ``status``."""
-    return ACTIONS.get(status, status)
+@register.simple_tag
+def transition_label(ticket, status: str, worker: bool) -> str:
+    """The button that moves ``ticket`` to ``status`` (the requester's own two have their words)."""
+    if ticket.status == "resuelto" and status == "abierto":
+        return "Reabrir"
+    if ticket.status == "resuelto" and status == "cerrado" and not worker:
+        return "Confirmar solución"
+    return SPECIAL.get((ticket.status, status), ACTIONS.get(status, status))
