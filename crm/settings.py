@@ -289,6 +289,8 @@ TICKETS_ATTACHMENT_TYPES = env.list(
 )
 # "About to breach": a warning goes out when this share of an SLA target is left.
 TICKETS_SLA_WARNING_PERCENT = env.int("TICKETS_SLA_WARNING_PERCENT", default=20)
+# Calendars, categories and groups are cached this many seconds (saving one in admin drops it).
+TICKETS_CATALOGUE_SECONDS = env.int("TICKETS_CATALOGUE_SECONDS", default=300)
 # Ticket emails link back to the CRM at this address.
 TICKETS_EMAIL_BASE_URL = env.str("TICKETS_EMAIL_BASE_URL", default="http://localhost:8000")
 

@@ -37,7 +37,7 @@ def _load() -> Catalogue:
 
 
 def catalogue() -> Catalogue:
-    return cache.get_or_set(KEY, _load, timeout=getattr(settings, "TICKETS_CATALOGUE_SECONDS", 300))
+    return cache.get_or_set(KEY, _load, timeout=settings.TICKETS_CATALOGUE_SECONDS)
 
 
 def forget(*args, **kwargs) -> None:
