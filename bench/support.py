@@ -102,9 +102,9 @@ def pg_drop(db: str = PG_DB) -> None:
 class PgConnectionPeak(threading.Thread):
     """Samples how many connections the bench database has open, four times a second."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: str = PG_DB) -> None:
         super().__init__(daemon=True)
-        self.peak, self.stop = 0, threading.Event()
+        self.db, self.peak, self.stop = db, 0, threading.Event()
 
     def run(self) -> None:
         import psycopg
@@ -112,7 +112,7 @@ class PgConnectionPeak(threading.Thread):
         sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
             while not self.stop.wait(0.25):
-                self.peak = max(self.peak, conn.execute(sql, [PG_DB]).fetchone()[0])
+                self.peak = max(self.peak, conn.execute(sql, [self.db]).fetchone()[0])
 
 
 # --- uvicorn --------------------------------------------------------------------------------

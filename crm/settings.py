@@ -130,6 +130,17 @@ else:
     # PgBouncer in front of PostgreSQL when connection set-up cost matters.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # DB_POOL_MAX_SIZE > 0: a pool of at most that many connections per process (psycopg_pool, as
+    # Django 5.1+ offers it; CONN_MAX_AGE stays 0). Under ASGI each request runs on a thread of its
+    # own, so without it every request opens a connection: hundreds of workstations reconnecting
+    # at once went past PostgreSQL's max_connections (bench/bench_dialer.py). A request that finds
+    # the pool busy waits up to DB_POOL_TIMEOUT seconds for a connection instead of failing.
+    if pool_size := env.int("DB_POOL_MAX_SIZE", default=0):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env.int("DB_POOL_MIN_SIZE", default=2), pool_size),
+            "max_size": pool_size,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -137,11 +148,25 @@ AUTH_USER_MODEL = "core.User"
 # --- Cache and realtime ---------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # redis-py refuses a connection past 100 per pool, and each request or waiting long-poll of a
+    # process may hold one at once (500 workstations polling: bench/bench_dialer.py). The cache
+    # (sync, one thread a request) waits for a free connection; the channel layer (async) may
+    # open up to REDIS_MAX_CONNECTIONS.
+    REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"pool_class": "redis.BlockingConnectionPool", "max_connections": 100, "timeout": 10},
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="crm")},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+                "prefix": env.str("CHANNELS_PREFIX", default="crm"),
+            },
         }
     }
 else:
@@ -271,7 +296,11 @@ DIALER_RATE_LIMIT_PER_HOUR = env.int("DIALER_RATE_LIMIT_PER_HOUR", default=1000)
 DIALER_OUTSIDE_LINE_PREFIX = env.str("DIALER_OUTSIDE_LINE_PREFIX", default="")
 DIALER_REQUEST_TTL_SECONDS = env.int("DIALER_REQUEST_TTL_SECONDS", default=60)
 DIALER_ONLINE_SECONDS = env.int("DIALER_ONLINE_SECONDS", default=60)
-DIALER_POLL_RECHECK_SECONDS = env.float("DIALER_POLL_RECHECK_SECONDS", default=5.0)
+# A waiting long-poll looks again this often in case a wake-up was missed. Without Redis the
+# in-memory channel layer cannot carry a wake-up from another process; with it every request
+# wakes its poll, and looking every 5 s was 100 database looks a second for 500 idle
+# workstations (bench/bench_dialer.py): past the agent's 25 s wait, the next poll's look suffices.
+DIALER_POLL_RECHECK_SECONDS = env.float("DIALER_POLL_RECHECK_SECONDS", default=30.0 if REDIS_URL else 5.0)
 # The call widget's timer turns yellow, then red, after this many seconds of call.
 DIALER_TIMER_YELLOW_SECONDS = env.int("DIALER_TIMER_YELLOW_SECONDS", default=120)
 DIALER_TIMER_RED_SECONDS = env.int("DIALER_TIMER_RED_SECONDS", default=300)

@@ -42,6 +42,10 @@ NOTES_MAX = CallLog._meta.get_field("notes").max_length
 # What duration_seconds holds (a 32-bit integer, about 68 years): the API takes times from 2000
 # to 2099, so a start and an end it accepts one by one can still be too far apart.
 MAX_DURATION_SECONDS = 2**31 - 1
+# A call's relations come from rows read in the same transaction (the token's user and token, the
+# dial request with its campaign and record type): full_clean would only query that each exists,
+# five queries a start and five an end, at 50 calls a second.
+LOADED_RELATIONS = ["user", "token", "dial_request", "campaign", "content_type"]
 
 
 class NotFound(Exception):
@@ -328,7 +332,8 @@ def call_start(
         return existing, False
     dial_request = None
     if dial_request_id is not None:
-        dial_request = DialRequest.objects.select_for_update().filter(pk=dial_request_id, user=user).first()
+        mine = DialRequest.objects.select_for_update(of=("self",)).select_related("campaign")
+        dial_request = mine.filter(pk=dial_request_id, user=user).first()
         if dial_request is None:
             raise NotFound("dial request not found")
     campaign = dial_request.campaign if dial_request else None
@@ -344,7 +349,7 @@ def call_start(
         started_at=_aware(started_at),
         provider=provider if provider in Provider.values else Provider.OTHER,
     )
-    call.full_clean(validate_unique=False)
+    call.full_clean(validate_unique=False, exclude=LOADED_RELATIONS)
     try:
         with transaction.atomic():
             call.save()
@@ -410,7 +415,7 @@ def call_end(
     call.recording_url = recording_url or ""
     if call.hangup_requested_at and not call.hangup_sent_at:
         call.hangup_sent_at = now  # the call is over: nothing is left to hang up
-    call.full_clean(validate_unique=False)
+    call.full_clean(validate_unique=False, exclude=LOADED_RELATIONS)
     call.save()
     response = _settle(call=call, user=user)
     if call.dial_request_id:

@@ -122,3 +122,24 @@ def test_check_deploy_warns_when_https_protections_are_off(tmp_path, variable):
     result = run_python(env, "", "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
     assert "security.W0" in result.stdout + result.stderr
+
+
+def test_scale_knobs_for_the_dialer_long_polls():
+    """Hundreds of waiting workstations: a PostgreSQL pool on demand, Redis pools that do not
+    refuse the 101st connection, and a re-check interval that relies on Redis' wake-ups."""
+    code = (
+        "import json, django; from django.conf import settings as s; django.setup(); "
+        "print(json.dumps({'pool': s.DATABASES['default'].get('OPTIONS', {}).get('pool'), "
+        "'cache': s.CACHES['default'].get('OPTIONS'), 'hosts': s.CHANNEL_LAYERS['default'].get('CONFIG', {})"
+        ".get('hosts'), 'recheck': s.DIALER_POLL_RECHECK_SECONDS}))"
+    )
+    base = {"SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "crm.example.com"}
+    embedded = json.loads(run_python(base, code).stdout)
+    assert (embedded["pool"], embedded["hosts"], embedded["recheck"]) == (None, None, 5.0)
+    pg = {**base, "DATABASE_URL": "postgres://crm:pw@db.internal:5432/crm", "REDIS_URL": "redis://r:6379/0"}
+    production = json.loads(run_python({**pg, "DB_POOL_MAX_SIZE": "20"}, code).stdout)
+    assert production["pool"] == {"min_size": 2, "max_size": 20, "timeout": 10.0}
+    assert production["cache"] == {"pool_class": "redis.BlockingConnectionPool", "max_connections": 100, "timeout": 10}
+    assert production["hosts"] == [{"address": "redis://r:6379/0", "max_connections": 1000}]
+    assert production["recheck"] == 30.0
+    assert json.loads(run_python(pg, code).stdout)["pool"] is None  # off unless asked for
