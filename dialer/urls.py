@@ -10,6 +10,7 @@ urlpatterns = [
     path("estaciones/<int:pk>/revocar/", views.token_revoke, name="token_revoke"),
     path("llamar/", views_calls.dial, name="dial"),
     path("colgar/", views_calls.hangup, name="hangup"),
+    path("llamada-en-curso/", views_calls.current_call, name="current_call"),
     path("llamadas/manual/", views_calls.call_manual, name="call_manual"),
     path("metricas/", views_metrics.metrics, name="metrics"),
     path("metricas/equipo/<int:supervisor_id>/", views_metrics.team, name="team"),

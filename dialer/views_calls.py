@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import add_service_errors
 from core.views.utils import redirect_back
@@ -77,6 +77,16 @@ def dial(request):
     }
     response["HX-Trigger"] = json.dumps({"crm:dial.requested": event})
     return response
+
+
+@require_GET
+def current_call(request):
+    """The user's call in progress, for the widget to catch up after its events socket was down."""
+    call = selectors.current_call(user=request.user)
+    if call is None:
+        return JsonResponse({"call": None})
+    body = {**selectors.call_start_body(call), "phone": call.phone, "user_id": call.user_id}
+    return JsonResponse({"call": body}, headers={"Cache-Control": "no-store"})
 
 
 @require_POST

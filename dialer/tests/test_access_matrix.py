@@ -43,6 +43,7 @@ def routes(records):
         Route("dialer:call_manual", everyone(302), method="post", data=manual),
         # Only the one on the call hangs it up, admins included; anyone else hears "no such call".
         Route("dialer:hangup", {**everyone(404), "agente": 302}, method="post", data={"call": records["call"].pk}),
+        Route("dialer:current_call", everyone(200)),  # each user's own call, or none
     ]
 
 

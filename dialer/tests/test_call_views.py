@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -202,6 +202,30 @@ def test_hangup_of_an_unknown_call_is_404(login, agente):
 def test_a_record_id_beyond_any_id_is_404(login, agente, debtor):
     data = {"record_type": "cartera.debtor", "record_id": str(10**20), "phone": PHONE}
     assert login(agente).post(reverse("dialer:dial"), data, headers=HTMX).status_code == 404
+
+
+# --- The widget catching up -----------------------------------------------------------------
+
+
+def test_current_call_tells_the_widget_what_is_running(login, agente, agente_b, debtor):
+    client = login(agente)
+    url = reverse("dialer:current_call")
+    assert client.get(url).json() == {"call": None}
+    call = start(agente)
+    start(agente_b)  # someone else's call is never told
+    body = client.get(url).json()["call"]
+    started = body.pop("started_at")  # UTC, to the millisecond: what the timer counts from
+    assert started.endswith("Z") and abs(datetime.fromisoformat(started) - call.started_at) < timedelta(milliseconds=1)
+    assert body == {
+        "call_id": call.pk,
+        "call_uuid": str(call.uuid),
+        "dial_request_id": None,
+        "phone": PHONE,
+        "user_id": agente.pk,
+    }
+    services.call_end(user=agente, call_uuid=call.uuid, status="COMPLETED", ended_at=timezone.now())
+    assert client.get(url).json() == {"call": None}
+    assert client.post(url).status_code == 405
 
 
 # --- Logging a call by hand -----------------------------------------------------------------

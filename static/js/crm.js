@@ -74,12 +74,18 @@
   var url = document.body.dataset.eventsUrl;
   if (!url) return;
   var retry = 1000;
+  var opened = 0;
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + url);
     window.CRM.socket = socket;
-    socket.onopen = function () { retry = 1000; document.body.dataset.live = "1"; };
+    socket.onopen = function () {
+      retry = 1000;
+      document.body.dataset.live = "1";
+      // Events sent while the socket was down are lost: modules that show live state re-read it.
+      document.dispatchEvent(new CustomEvent("crm:socket.open", { detail: { reconnected: opened++ > 0 } }));
+    };
     socket.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (err) { return; }

@@ -149,6 +149,23 @@
         });
     });
 
+    // Events sent while the socket was down (a reconnect; the moment between drawing this page and
+    // its socket opening) are lost: ask the server what is running and catch up.
+    document.addEventListener("crm:socket.open", function (event) {
+      if (!event.detail.reconnected && current.state !== "call") return;
+      fetch(widget.dataset.currentUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          if (data.call && !(current.state === "call" && same(current.callId, data.call.call_id))) {
+            inCall(data.call);
+          } else if (!data.call && current.state === "call") {
+            finish("Llamada terminada", null, 5000);
+          }
+        })
+        .catch(function () { /* the next event or page load puts it right */ });
+    });
+
     if (widget.dataset.state === "call") {  // the page was loaded in the middle of a call
       inCall({ call_id: widget.dataset.callId, started_at: widget.dataset.startedAt, phone: label.textContent, user_id: me });
     }

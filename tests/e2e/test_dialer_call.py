@@ -338,3 +338,10 @@ def test_the_timer_turns_yellow_then_red_at_the_configured_seconds(logged_in_pag
     )
     expect(label).to_have_text("+50688887777")
     expect(timer).to_have_attribute("data-level", "red")
+
+    # The socket drops and comes back: whatever was missed meanwhile, the widget asks the server
+    # what is running — nothing, for this agent — and stops counting.
+    page.evaluate("() => window.CRM.socket.close()")
+    expect(label).to_have_text("Llamada terminada", timeout=10_000)
+    expect(widget).to_have_attribute("data-state", "ended")
+    expect(page.locator("body[data-live='1']")).to_have_count(1)
