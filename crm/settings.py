@@ -164,7 +164,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+                # redis-py times a read out after 5 s by default, just as channels_redis' blocking
+                # receive (BZPOPMIN, 5 s) answers: a longer read timeout lets the answer arrive.
+                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS, "socket_timeout": 15}],
                 "prefix": env.str("CHANNELS_PREFIX", default="crm"),
             },
         }

@@ -16,7 +16,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -27,6 +26,7 @@ from dialer import selectors, services
 from dialer.auth import workstation_auth
 from dialer.choices import CallStatus
 from dialer.models import WorkstationToken
+from dialer.wakeups import wakeups
 
 MAX_WAIT = 60
 MAX_PAGE_SIZE = 1000
@@ -122,27 +122,22 @@ async def wait_for_message(token: WorkstationToken, wait: float) -> dict | None:
     request was made by another process without a shared channel layer). None after ``wait``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    layer = get_channel_layer() if wait > 0 else None
-    channel = None
-    if layer is not None:
-        channel = await layer.new_channel()
-        # Subscribed before the first look: a request made in between still wakes us.
-        await layer.group_add(services.dialer_group(token.user_id), channel)
-    try:
+    subscription = wakeups.waiting(token.user_id) if wait > 0 else contextlib.nullcontext()
+    # Subscribed before the first look: a request made in between still wakes us.
+    async with subscription as woken:
         while True:
+            if woken is not None:
+                woken.clear()  # before the look: a wake-up during it is kept for the wait
             message = await sync_to_async(_check_once)(token)
             remaining = deadline - loop.time()
             if message is not None or remaining <= 0:
                 return message
             pause = min(remaining, settings.DIALER_POLL_RECHECK_SECONDS)
-            if channel is None:
+            if woken is None:
                 await asyncio.sleep(pause)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(layer.receive(channel), pause)
-    finally:
-        if channel is not None:
-            await layer.group_discard(services.dialer_group(token.user_id), channel)
+                await asyncio.wait_for(woken.wait(), pause)
 
 
 @dialer_router.get(

@@ -58,7 +58,8 @@ def dialer_group(user_id: int) -> str:
 
 
 def _wake(user_id: int, reason: str) -> None:
-    notify_on_commit(dialer_group(user_id), "dialer.wake", {"reason": reason})
+    # The user in the payload too: one receiver per server process serves every waiting poll.
+    notify_on_commit(dialer_group(user_id), "dialer.wake", {"reason": reason, "user_id": user_id})
 
 
 # --- Workstation tokens ---------------------------------------------------------------------

@@ -140,6 +140,6 @@ def test_scale_knobs_for_the_dialer_long_polls():
     production = json.loads(run_python({**pg, "DB_POOL_MAX_SIZE": "20"}, code).stdout)
     assert production["pool"] == {"min_size": 2, "max_size": 20, "timeout": 10.0}
     assert production["cache"] == {"pool_class": "redis.BlockingConnectionPool", "max_connections": 100, "timeout": 10}
-    assert production["hosts"] == [{"address": "redis://r:6379/0", "max_connections": 1000}]
+    assert production["hosts"] == [{"address": "redis://r:6379/0", "max_connections": 1000, "socket_timeout": 15}]
     assert production["recheck"] == 30.0
     assert json.loads(run_python(pg, code).stdout)["pool"] is None  # off unless asked for

@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+import uuid
 
 import pytest
 import pytest_asyncio
@@ -77,3 +78,69 @@ async def test_without_a_wake_up_the_recheck_finds_it(agente, debtor, settings):
     request = await elsewhere(DialRequest.objects.create, user=agente, phone="+50688881234", dial_string="88881234")
     response = await asyncio.wait_for(poll, 5)
     assert response.json()["id"] == request.pk
+
+
+@pytest.fixture
+def redis_layer(settings):
+    """The production channel layer (Redis), when a Redis server is there (CI starts one)."""
+    import redis
+    from channels.layers import channel_layers
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("Redis no disponible en 127.0.0.1:6379 (CI lo inicia)")
+    settings.DIALER_POLL_RECHECK_SECONDS = 60  # only a wake-up can deliver in time
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": "redis://127.0.0.1:6379/0", "socket_timeout": 15}],
+                "prefix": f"crm-test-{uuid.uuid4().hex[:8]}",
+            },
+        }
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+async def test_with_redis_a_request_wakes_the_waiting_poll(agente, debtor, redis_layer):
+    secret = await sync_to_async(lambda: services.token_create(user=agente, name="PC-01").secret)()
+    poll = asyncio.create_task(Poller(secret).next(20))
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    request = await elsewhere(services.dial_request_create, user=agente, record=debtor, phone="+50688881234")
+    assert (await asyncio.wait_for(poll, 5)).json()["id"] == request.pk
+    assert time.monotonic() - started < 3
+
+
+async def test_with_redis_one_receiver_wakes_each_users_own_polls(agente, agente_b, redis_layer):
+    from core.realtime import send_now
+    from dialer.wakeups import wakeups
+
+    async def wake(user):
+        await elsewhere(send_now, services.dialer_group(user.pk), "dialer.wake", {"reason": "dial", "user_id": user.pk})
+
+    async with (
+        wakeups.waiting(agente.pk) as first,
+        wakeups.waiting(agente.pk) as second,
+        wakeups.waiting(agente_b.pk) as other,
+    ):
+        channel = wakeups._channel
+        await wake(agente)
+        await asyncio.wait_for(asyncio.gather(first.wait(), second.wait()), 3)
+        assert not other.is_set()
+        # One poll of the agent ends: the other stays subscribed and is still woken.
+        async with wakeups.waiting(agente_b.pk):
+            pass
+        first.clear()
+        second.clear()
+        await wake(agente_b)
+        await asyncio.wait_for(other.wait(), 3)
+        assert not first.is_set() and not second.is_set()
+    assert wakeups._channel == channel  # one channel for the process, every poll
+    assert wakeups._waiters == {}
+    async with wakeups.waiting(agente.pk) as again:  # the group was left and is joined again
+        await wake(agente)
+        await asyncio.wait_for(again.wait(), 3)

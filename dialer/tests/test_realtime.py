@@ -93,7 +93,7 @@ def test_a_dial_request_wakes_the_workstations_poll(agente, debtor, listen, djan
     wake = listen(services.dialer_group(agente.pk))
     with django_capture_on_commit_callbacks(execute=True):
         request = services.dial_request_create(user=agente, record=debtor, phone="+50688881234")
-    assert wake()["payload"] == {"reason": "dial"}
+    assert wake()["payload"] == {"reason": "dial", "user_id": agente.pk}
     with django_capture_on_commit_callbacks(execute=True):
         services.hangup_request(user=agente, dial_request=request)
     assert wake() is None  # cancelled in the queue: nothing to tell the workstation
