@@ -153,7 +153,8 @@ def timeline(*, ticket: Ticket, user: User) -> list[TimelineEntry]:
 
 
 def list_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return queryset.select_related(*LIST_RELATED)
+    """The lists' rows (and the export's): with their people and groups, without descriptions."""
+    return queryset.select_related(*LIST_RELATED).defer("description")
 
 
 def my_tickets(*, user: User) -> QuerySet[Ticket]:

@@ -37,6 +37,10 @@ class Calendar:
     hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
     always_open: bool = False
+    # Each day's windows, and running totals of working time per day, worked out once: a list of
+    # tickets asks about the same days again and again.
+    _days: dict = field(default_factory=dict, compare=False, repr=False)
+    _running: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def twenty_four_seven(cls, time_zone: str = "America/Costa_Rica") -> Calendar:
@@ -44,24 +48,61 @@ class Calendar:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        zone = self._days.get("tz")
+        if zone is None:
+            zone = self._days["tz"] = ZoneInfo(self.time_zone)
+        return zone
+
+    def between(self, first: date, last: date) -> timedelta:
+        """All the working time of the days after ``first`` and before ``last``."""
+        if last <= first + timedelta(days=1):
+            return ZERO
+        return self._before(last) - self._before(first + timedelta(days=1))
+
+    def _before(self, day: date) -> timedelta:
+        """Working time of the days from an origin up to ``day`` (excluded), from running totals
+        kept in steps of single days around the days asked about."""
+        running = self._running
+        if not running:
+            running[day] = ZERO
+            running["low"] = running["high"] = day
+            return ZERO
+        while day > running["high"]:
+            high = running["high"]
+            running[high + timedelta(days=1)] = running[high] + self.day_total(high)
+            running["high"] = high + timedelta(days=1)
+        while day < running["low"]:
+            low = running["low"] - timedelta(days=1)
+            running[low] = running[running["low"]] - self.day_total(low)
+            running["low"] = low
+        return running[day]
 
     def windows(self, day: date) -> list[tuple[datetime, datetime]]:
         """The working intervals of local ``day`` as UTC instants, in order."""
+        cached = self._days.get(day)
+        if cached is None:
+            cached = self._days[day] = self._windows(day)
+        return cached[0]
+
+    def day_total(self, day: date) -> timedelta:
+        """All the working time of local ``day``."""
+        self.windows(day)
+        return self._days[day][1]
+
+    def _windows(self, day: date) -> tuple[list[tuple[datetime, datetime]], timedelta]:
         tz = self.tz
         if self.always_open:
-            start = datetime.combine(day, time(0), tzinfo=tz)
-            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-            return [(start.astimezone(UTC), end.astimezone(UTC))]
-        if day in self.holidays:
-            return []
-        return [
-            (
-                datetime.combine(day, start, tzinfo=tz).astimezone(UTC),
-                datetime.combine(day, end, tzinfo=tz).astimezone(UTC),
-            )
-            for start, end in sorted(self.hours.get(day.weekday(), ()))
-        ]
+            intervals = [(time(0), None)]
+        elif day in self.holidays:
+            intervals = []
+        else:
+            intervals = sorted(self.hours.get(day.weekday(), ()))
+        windows = []
+        for start, end in intervals:
+            window_start = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+            window_end = datetime.combine(day + timedelta(days=1) if end is None else day, end or time(0), tzinfo=tz)
+            windows.append((window_start, window_end.astimezone(UTC)))
+        return windows, sum((end - start for start, end in windows), ZERO)
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
@@ -78,15 +119,14 @@ def business_time(start: datetime, end: datetime, calendar: Calendar) -> timedel
     _require_aware(start, end)
     if end <= start:
         return ZERO
+    first, last = calendar.local_date(start), calendar.local_date(end)
     total = ZERO
-    day, last = calendar.local_date(start), calendar.local_date(end)
-    while day <= last:
+    for day in (first, last) if first != last else (first,):
         for window_start, window_end in calendar.windows(day):
             overlap = min(window_end, end) - max(window_start, start)
             if overlap > ZERO:
                 total += overlap
-        day += timedelta(days=1)
-    return total
+    return total + calendar.between(first, last)  # the days in between count whole
 
 
 def business_minutes(start: datetime, end: datetime, calendar: Calendar) -> int:

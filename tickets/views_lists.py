@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -23,6 +24,7 @@ from tickets.filters import OPEN, TicketFilter, support_people
 from tickets.forms import BulkForm, SavedFilterForm
 from tickets.middleware import remember_support
 from tickets.models import SavedFilter, Ticket
+from tickets.selectors import LIST_RELATED
 
 
 def _sla_of(ticket):
@@ -60,6 +62,19 @@ EXPORT_COLUMNS = [
 ]
 
 
+class IdsFirstPaginator(Paginator):
+    """Reads a page's ids first (sorting only the ticket rows that match), then that page's
+    rows with their people, groups and policies by id: joining every matching ticket before
+    sorting cost three times as much on a 200,000-ticket queue (docs/benchmarks.md)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        pks = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = {row.pk: row for row in self.object_list.model.objects.filter(pk__in=pks).select_related(*LIST_RELATED)}
+        return self._get_page([rows[pk] for pk in pks if pk in rows], number, self)
+
+
 class TicketListView(FilteredListView):
     template_name = "tickets/ticket_list.html"
     partial_template_name = "tickets/partials/ticket_table.html"
@@ -73,6 +88,9 @@ class TicketListView(FilteredListView):
     def dispatch(self, request, *args, **kwargs):
         remember_support(request)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_paginator(self, queryset, per_page: int) -> Paginator:
+        return IdsFirstPaginator(queryset, per_page)
 
     @property
     def export_name(self) -> str:

@@ -7,6 +7,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
@@ -53,7 +54,9 @@ class TicketQuerySet(models.QuerySet):
         if groups:
             condition |= Q(group_id__in=groups)
         if user.role == Role.SUPERVISOR:
-            condition |= Q(requester__supervisor=user)
+            # The team as a subquery (not a join to the users): the requester index serves it.
+            team = get_user_model().objects.filter(supervisor_id=user.pk).values("pk")
+            condition |= Q(requester_id__in=team)
         return self.filter(condition)
 
     def workable_by(self, user) -> TicketQuerySet:
@@ -148,6 +151,11 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-created_at"], name="ticket_assignee_status_created"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
+            models.Index(fields=["aplicativo", "status", "-created_at"], name="ticket_app_status_created"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved"),
+            models.Index(fields=["group", "created_at"], name="ticket_group_created"),
+            models.Index(fields=["group", "resolved_at"], name="ticket_group_resolved"),
+            models.Index(fields=["first_response_at"], name="ticket_first_response"),
         ]
 
     def __str__(self) -> str:

@@ -57,7 +57,7 @@ def test_figures(week, agente):
     assert totals["sla_met"] == 1 and totals["sla_total"] == 2 and totals["sla_met_pct"] == Decimal("50.0")
     assert totals["avg_first_response_hours"] == Decimal("4.8")  # (30 + 540) / 2 minutes
     assert totals["avg_resolution_hours"] == Decimal("14.5")  # (120 + 1620) / 2 working minutes
-    crm, vicidial = data["by_aplicativo"]
+    vicidial, crm = data["by_aplicativo"]  # in the order of the aplicativo list
     assert (crm["label"], crm["created"], crm["resolved"], crm["sla_met_pct"]) == ("CRM", 2, 1, Decimal("100.0"))
     assert (vicidial["label"], vicidial["resolved"], vicidial["sla_met_pct"]) == ("Vicidial", 1, Decimal("0.0"))
     people = {row["label"]: row for row in data["by_assignee"]}

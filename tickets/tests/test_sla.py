@@ -261,3 +261,22 @@ def test_warning_time_leaves_the_configured_share():
     # resumed with only 10 minutes left: warn at once
     assert warning_time(cr(2, 9), timedelta(minutes=10), 100, 20, office) == cr(2, 9)
     assert add_business_time(cr(2, 9), -timedelta(minutes=5), office) == cr(2, 9)
+
+
+def test_the_running_totals_give_what_counting_day_by_day_gives():
+    """The calendar keeps running totals per day; asked in any order (later days first, then
+    earlier ones), they must match adding up each day's windows."""
+    calendar = Calendar(hours=LUNCH, holidays=frozenset({HOLIDAY, date(2026, 4, 2)}))
+
+    def naive(start, end):
+        total, day = timedelta(0), calendar.local_date(start)
+        while day <= calendar.local_date(end):
+            for window_start, window_end in calendar.windows(day):
+                total += max(timedelta(0), min(window_end, end) - max(window_start, start))
+            day += timedelta(days=1)
+        return total
+
+    moments = [cr(20, 10), cr(2, 9, 15), cr(28, 16, 40), cr(6, 23), cr(1, 3), datetime(2026, 4, 9, 11, tzinfo=CR)]
+    for start in moments:
+        for end in moments:
+            assert business_time(start, end, calendar) == (naive(start, end) if end > start else timedelta(0))
