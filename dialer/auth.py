@@ -6,7 +6,7 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from ninja.security import APIKeyHeader, HttpBearer
 
@@ -39,12 +39,23 @@ def rate_limit_check(token: WorkstationToken, now: float | None = None) -> None:
         raise RateLimited(retry_after=max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)))
 
 
+# One Redis client per process and server list. Django makes a cache object, and with it a
+# connection pool, per thread, and under ASGI each request runs on a thread of its own: through
+# the cache API every request opened (and health-checked) a new connection to Redis.
+_redis_clients: dict[tuple[str, ...], object] = {}
+
+
 def _count(key: str, timeout: int) -> int:
-    """Add one to ``key`` and answer the new count. On Redis one round trip (INCR and EXPIRE in
-    a pipeline; the cache API's add + incr take three, and every API request pays them)."""
-    if isinstance(cache, RedisCache):
-        full_key = cache.make_and_validate_key(key)
-        pipe = cache._cache.get_client(full_key, write=True).pipeline()
+    """Add one to ``key`` and answer the new count. On Redis one round trip on a shared
+    connection (INCR and EXPIRE in a pipeline); elsewhere the cache API's add + incr."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        servers = tuple(backend._servers)
+        client = _redis_clients.get(servers)
+        if client is None:
+            client = _redis_clients.setdefault(servers, backend._cache.get_client(write=True))
+        full_key = backend.make_and_validate_key(key)
+        pipe = client.pipeline()
         pipe.incr(full_key)
         pipe.expire(full_key, timeout)
         return int(pipe.execute()[0])
