@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_exportjob'),
+        ("core", "0002_exportjob"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exportjob',
-            name='attempt',
-            field=models.PositiveIntegerField(default=1, verbose_name='intento'),
+            model_name="exportjob",
+            name="attempt",
+            field=models.PositiveIntegerField(default=1, verbose_name="intento"),
         ),
         migrations.AddField(
-            model_name='exportjob',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='último avance'),
+            model_name="exportjob",
+            name="heartbeat_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="último avance"),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='attempt',
-            field=models.PositiveIntegerField(default=1, verbose_name='intento'),
+            model_name="importjob",
+            name="attempt",
+            field=models.PositiveIntegerField(default=1, verbose_name="intento"),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='último avance'),
+            model_name="importjob",
+            name="heartbeat_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="último avance"),
         ),
     ]
