@@ -21,6 +21,7 @@ from tickets.models import (
     TicketComment,
     number_for,
 )
+from tickets.models.ticket import scope_ids
 
 LIST_RELATED = ("requester", "assignee", "group", "category", "sla_policy")
 
@@ -159,7 +160,7 @@ def list_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 def my_tickets(*, user: User) -> QuerySet[Ticket]:
     """What the user opened or follows."""
-    watched = Ticket.watchers.through.objects.filter(user_id=user.pk).values("ticket_id")
+    watched, _ = scope_ids(user)
     return list_rows(Ticket.objects.filter(Q(requester=user) | Q(pk__in=watched)))
 
 

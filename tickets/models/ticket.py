@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from simple_history.models import HistoricalRecords
@@ -40,6 +40,35 @@ def _group_ids(user) -> list[int]:
     return support_group_ids(user)
 
 
+def scope_ids(user) -> tuple[list[int], list[int]]:
+    """(tickets ``user`` watches, members of their team when a supervisor), read in one query
+    and remembered on the user. As lists they let PostgreSQL combine its indexes: a subquery
+    inside the OR made it read every ticket (docs/benchmarks.md, "Tickets a escala")."""
+    cached = getattr(user, "_ticket_scope", None)
+    if cached is None:
+        watched_rows = (
+            Ticket.watchers.through.objects.filter(user_id=user.pk)
+            .order_by()
+            .annotate(kind=Value(0, output_field=IntegerField()))
+            .values_list("kind", "ticket_id")
+        )
+        rows = watched_rows
+        if user.role == Role.SUPERVISOR:
+            team_rows = (
+                get_user_model()
+                .objects.filter(supervisor_id=user.pk)
+                .order_by()
+                .annotate(kind=Value(1, output_field=IntegerField()))
+                .values_list("kind", "pk")
+            )
+            rows = watched_rows.union(team_rows, all=True)
+        watched, team = [], []
+        for kind, pk in rows:
+            (team if kind else watched).append(pk)
+        cached = user._ticket_scope = (watched, team)
+    return cached
+
+
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user) -> TicketQuerySet:
         """Own (requested, watched, assigned), the queues of the user's support groups, the
@@ -48,14 +77,14 @@ class TicketQuerySet(models.QuerySet):
             return self.none()
         if is_admin(user):
             return self
-        watched = Ticket.watchers.through.objects.filter(user_id=user.pk).values("ticket_id")
-        condition = Q(requester=user) | Q(assignee=user) | Q(pk__in=watched)
+        watched, team = scope_ids(user)
+        condition = Q(requester=user) | Q(assignee=user)
+        if watched:
+            condition |= Q(pk__in=watched)
         groups = _group_ids(user)
         if groups:
             condition |= Q(group_id__in=groups)
-        if user.role == Role.SUPERVISOR:
-            # The team as a subquery (not a join to the users): the requester index serves it.
-            team = get_user_model().objects.filter(supervisor_id=user.pk).values("pk")
+        if team:
             condition |= Q(requester_id__in=team)
         return self.filter(condition)
 
