@@ -217,6 +217,8 @@ def print_figures(load: dict, checked: dict) -> None:
         f"{checked['lost_ends']} finales, duplicadas {checked['duplicated_call_uuids']}, con datos erróneos "
         f"{checked['calls_with_wrong_fields']}; solicitudes {checked['dial_requests_by_status']}"
     )
+    lag = load["client_loop_lag"]
+    print(f"  retraso del bucle del cliente: p50 {lag['p50_ms']} ms, p95 {lag['p95_ms']} ms, máx. {lag['max_ms']} ms")
     cpu = load["cpu_pct"]
     print(
         f"  CPU (100 % = un núcleo): uvicorn {cpu['uvicorn']} %, cliente {cpu['load_client']} %, resto "
@@ -266,6 +268,7 @@ def main() -> int:
             DATABASE_URL=pg_url(DB),
             CONN_MAX_AGE="0",
             DB_POOL_MAX_SIZE=POOL_SIZE,
+            DB_POOL_TIMEOUT=os.environ.get("BENCH_DIALER_POOL_TIMEOUT", "10"),
             REDIS_URL=REDIS_URL,
             CHANNELS_PREFIX="crm-bench-dialer",
             DIALER_RATE_LIMIT_PER_HOUR=RATE_LIMIT,

@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,8 +91,14 @@ def dispatch() -> int:
     """Make a dial request for each agent number read from stdin, as the debtor card's call
     button does (``dialer.services.dial_request_create``, which wakes the agent's long-poll
     through the channel layer on commit). Answers one JSON line per request on stdout:
-    ``{"agent", "id", "t0", "t1"}`` with the wall-clock times before the call and after the commit."""
-    from django.db import connection
+    ``{"agent", "id", "t0", "t1"}`` with the wall-clock times before the call and after the commit.
+
+    Served like a web process serves the button: an event loop hands each request to a thread,
+    and the wake-up is sent on that loop's Redis connections (a plain thread would open a new
+    event loop, and so a new connection to Redis, for every wake-up)."""
+    import asyncio
+
+    from asgiref.sync import sync_to_async
 
     from cartera.models import Debtor
     from dialer import services
@@ -105,26 +109,36 @@ def dispatch() -> int:
             assigned_agent__username__startswith="bench_estacion_"
         )
     }
-    lock = threading.Lock()
 
-    def one(agent: int) -> None:
+    def create(agent: int) -> dict:
         debtor = debtors[agent]
         t0 = time.time()
         try:
             request = services.dial_request_create(user=debtor.assigned_agent, record=debtor, phone=agent_phone(agent))
-            line = {"agent": agent, "id": request.pk, "t0": t0, "t1": time.time()}
+            return {"agent": agent, "id": request.pk, "t0": t0, "t1": time.time()}
         except Exception as exc:  # reported to the bench, which counts it as an error
-            line = {"agent": agent, "error": f"{type(exc).__name__}: {exc}", "t0": t0, "t1": time.time()}
-            connection.close()
-        with lock:
-            sys.stdout.write(json.dumps(line) + "\n")
-            sys.stdout.flush()
+            return {"agent": agent, "error": f"{type(exc).__name__}: {exc}", "t0": t0, "t1": time.time()}
 
-    print(json.dumps({"ready": len(debtors)}), flush=True)
-    with ThreadPoolExecutor(DISPATCH_THREADS) as pool:
-        for raw in sys.stdin:
+    async def one(agent: int, slots: asyncio.Semaphore) -> None:
+        async with slots:
+            line = await sync_to_async(create, thread_sensitive=False)(agent)
+        sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.flush()
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        slots, tasks = asyncio.Semaphore(DISPATCH_THREADS), set()
+        print(json.dumps({"ready": len(debtors)}), flush=True)
+        while raw := await reader.readline():
             if raw.strip():
-                pool.submit(one, int(raw))
+                task = asyncio.create_task(one(int(raw), slots))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(serve())
     return 0
 
 

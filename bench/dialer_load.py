@@ -50,6 +50,7 @@ class Run:
     ended: list[dict] = field(default_factory=list)
     polls: dict[str, int] = field(default_factory=lambda: {"200": 0, "204": 0})
     repeats_differing: int = 0
+    lag: list[float] = field(default_factory=list)
 
     def sample(self, name: str, sent_at: float, seconds: float) -> None:
         if sent_at >= self.record_from:
@@ -202,6 +203,16 @@ async def settle(run: Run, timeout: float) -> None:
         run.error(f"calls never ended: {len(run.in_call)}")
 
 
+async def loop_lag(run: Run) -> None:
+    """How late this client's own event loop wakes up (every 50 ms): a lagging client would add
+    its lag to every latency it measures."""
+    while not run.stopping:
+        due = time.perf_counter() + 0.05
+        await asyncio.sleep(0.05)
+        if time.time() >= run.record_from:
+            run.lag.append(time.perf_counter() - due)
+
+
 async def load(run: Run, base_url: str, dispatcher: list[str], env: dict[str, str]) -> dict:
     """Connect every workstation (``/api/dialer/ping``), start the polls and the dispatcher, ask
     for requests for WARMUP + DURATION seconds, let the last calls end, stop."""
@@ -225,6 +236,7 @@ async def load(run: Run, base_url: str, dispatcher: list[str], env: dict[str, st
             raise RuntimeError(f"{len(bad)} workstations failed /api/dialer/ping: {bad[0]!r}")
         tasks = [asyncio.create_task(workstation(run, c, agent)) for agent, c in clients.items()]
         reader = asyncio.create_task(read_dispatcher(run, process.stdout))
+        tasks.append(asyncio.create_task(loop_lag(run)))
         await asyncio.sleep(1)  # every workstation is waiting in its poll
         started = time.time()
         run.record_from = started + run.warmup
@@ -249,6 +261,7 @@ async def load(run: Run, base_url: str, dispatcher: list[str], env: dict[str, st
             "repeats_differing": run.repeats_differing,
             "polls": run.polls,
             "latency": {name: figures(values) for name, values in sorted(run.latencies.items())},
+            "client_loop_lag": figures(run.lag),
             "errors": sum(run.errors.values()),
             "error_kinds": run.errors,
         }
