@@ -6,10 +6,9 @@ admins: "Todos"; support: "Mi cola"):
   first-response and resolution times (business minutes, stored when they happen); SLA met %
   of the tickets resolved in the period; the same by aplicativo and by assignee.
 
-Three queries on PostgreSQL whatever the range or the number of tickets: the open tickets
-grouped once, the period's tickets read once for its figures (by aplicativo and assignee, added
-up in Python) and its created/resolved counts per day, and the assignees' names. (Elsewhere the
-per-day counts are one more query.)
+Four queries whatever the range or the number of tickets: the open tickets grouped once, the
+period's tickets grouped once (by aplicativo and assignee, added up in Python), the assignees'
+names, and the created and resolved counts per day (one UNION ALL).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -120,72 +118,6 @@ def _per_day(tickets: QuerySet[Ticket], start: datetime, end: datetime) -> tuple
     return created, resolved
 
 
-# The period's figures and the two per-day series in one scan (PostgreSQL's GROUPING SETS):
-# a year of a 200,000-ticket desk took 400 ms as three scans (docs/benchmarks.md). The figures
-# are the ones of _period_figures, which the other databases use.
-PERIOD_SQL = """
-SELECT GROUPING(t.aplicativo, t.assignee_id, t.cday, t.rday) AS grouping, t.aplicativo, t.assignee_id, t.cday, t.rday,
-       COUNT(*) FILTER (WHERE t.in_created) AS created,
-       COUNT(*) FILTER (WHERE t.in_resolved) AS resolved,
-       SUM(t.resolution_minutes) FILTER (WHERE t.in_resolved) AS resolution_sum,
-       COUNT(*) FILTER (WHERE t.in_answered AND t.first_response_minutes IS NOT NULL) AS answered,
-       SUM(t.first_response_minutes) FILTER (WHERE t.in_answered) AS first_response_sum,
-       COUNT(*) FILTER (WHERE t.in_resolved AND t.resolution_due_at IS NOT NULL) AS sla_total,
-       COUNT(*) FILTER (WHERE t.in_resolved AND t.resolution_due_at IS NOT NULL
-                        AND t.resolved_at <= t.resolution_due_at) AS sla_met,
-       COUNT(*) FILTER (WHERE t.in_resolved AND t.first_response_due_at IS NOT NULL) AS first_sla_total,
-       COUNT(*) FILTER (WHERE t.in_resolved AND t.first_response_at IS NOT NULL
-                        AND t.first_response_at <= t.first_response_due_at) AS first_sla_met
-FROM (
-    SELECT s.*,
-           s.created_at >= %(start)s AND s.created_at < %(end)s AS in_created,
-           s.resolved_at >= %(start)s AND s.resolved_at < %(end)s AS in_resolved,
-           s.first_response_at >= %(start)s AND s.first_response_at < %(end)s AS in_answered,
-           CASE WHEN s.created_at >= %(start)s AND s.created_at < %(end)s
-                THEN (s.created_at AT TIME ZONE %(tz)s)::date END AS cday,
-           CASE WHEN s.resolved_at >= %(start)s AND s.resolved_at < %(end)s
-                THEN (s.resolved_at AT TIME ZONE %(tz)s)::date END AS rday
-    FROM ({inner}) s
-) t
-GROUP BY GROUPING SETS ((t.aplicativo, t.assignee_id), (t.cday), (t.rday))
-"""
-BY_GROUP, BY_CREATED_DAY, BY_RESOLVED_DAY = 0b0011, 0b1101, 0b1110  # GROUPING(): 1 = not grouped
-
-
-def _period_in_one_pass(in_period: QuerySet[Ticket], start: datetime, end: datetime) -> tuple[list, dict, dict]:
-    columns = (
-        "aplicativo",
-        "assignee_id",
-        "created_at",
-        "resolved_at",
-        "first_response_at",
-        "resolution_minutes",
-        "first_response_minutes",
-        "resolution_due_at",
-        "first_response_due_at",
-    )
-    inner, inner_params = in_period.values(*columns).query.sql_with_params()
-    # The inner query's own placeholders are positional: name them so they mix with ours.
-    names = {f"p{index}": value for index, value in enumerate(inner_params)}
-    pieces = inner.split("%s")
-    inner = pieces[0] + "".join(f"%(p{index})s{piece}" for index, piece in enumerate(pieces[1:]))
-    params = {**names, "start": start, "end": end, "tz": timezone.get_current_timezone_name()}
-    groups, created, resolved = [], {}, {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Enough memory to hash the day groups instead of sorting 200,000 rows on disk.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(PERIOD_SQL.replace("{inner}", inner), params)
-        for grouping, aplicativo, assignee, cday, rday, *values in cursor.fetchall():
-            figures = dict(zip(FIGURES, values, strict=True))
-            if grouping == BY_GROUP:
-                groups.append({"aplicativo": aplicativo, "assignee": assignee, **figures})
-            elif grouping == BY_CREATED_DAY and cday is not None:
-                created[cday] = figures["created"]
-            elif grouping == BY_RESOLVED_DAY and rday is not None:
-                resolved[rday] = figures["resolved"]
-    return groups, created, resolved
-
-
 def _age_bucket(now: datetime) -> Case:
     """The index in AGE_BUCKETS of a ticket's age, as an SQL expression."""
     whens = []
@@ -225,11 +157,8 @@ def dashboard_data(*, tickets: QuerySet[Ticket], date_from: date, date_to: date,
         | Q(resolved_at__gte=start, resolved_at__lt=end)
         | Q(first_response_at__gte=start, first_response_at__lt=end)
     ).order_by()
-    if connection.vendor == "postgresql":
-        groups, created_days, resolved_days = _period_in_one_pass(in_period, start, end)
-    else:
-        groups = list(in_period.values("aplicativo", "assignee").annotate(**_period_figures(start, end)))
-        created_days, resolved_days = _per_day(tickets, start, end)
+    groups = in_period.values("aplicativo", "assignee").annotate(**_period_figures(start, end))
+    created_days, resolved_days = _per_day(tickets, start, end)
     apps: dict[str, dict] = {}
     people: dict[int | None, dict] = {}
     totals: dict[str, Any] = {}
