@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator
 
@@ -40,7 +41,8 @@ class Wakeups:
         async with self._starting:
             if self._task is None or self._task.done():
                 self._channel = await layer.new_channel()
-                self._task = loop.create_task(self._receive(layer, self._channel))
+                # A context of its own: the task outlives the request that started it.
+                self._task = loop.create_task(self._receive(layer, self._channel), context=contextvars.Context())
         return self._channel
 
     async def _receive(self, layer, channel: str) -> None:
