@@ -98,16 +98,18 @@ async def call(run: Run, client: httpx.AsyncClient, agent: int, request: dict) -
     if first is None:
         return
     run.started.append({"uuid": call_uuid, "id": request["id"], "agent": agent})
-    if repeat and await post_event(run, client, "start", start, 200) != first:
-        run.repeats_differing += 1
+    if repeat:
+        again = await post_event(run, client, "start", start, 200)
+        run.repeats_differing += again is not None and again != first  # an error is counted as one
     await asyncio.sleep(run.rng.uniform(*CALL_SECONDS))
     end = {"call_uuid": call_uuid, "status": run.rng.choice(END_STATUSES), "ended_at": utc_now(), "notes": "bench"}
     answer = await post_event(run, client, "end", end, 200)
     if answer is None:
         return
     run.ended.append({"uuid": call_uuid, "status": end["status"], "duration_seconds": answer["duration_seconds"]})
-    if repeat and await post_event(run, client, "end", end, 200) != answer:
-        run.repeats_differing += 1
+    if repeat:
+        again = await post_event(run, client, "end", end, 200)
+        run.repeats_differing += again is not None and again != answer
 
 
 async def workstation(run: Run, client: httpx.AsyncClient, agent: int) -> None:
