@@ -108,7 +108,11 @@ def seed() -> str:
     AssignmentRule.objects.get_or_create(aplicativo=Aplicativo.VICIDIAL, category=None, defaults={"group": phones})
     AssignmentRule.objects.get_or_create(aplicativo=Aplicativo.CRM, category=None, defaults={"group": desk})
     made = 0 if Ticket.objects.exists() else _stories()
-    return f"{len(people)} personas de soporte, 2 grupos, {SLAPolicy.objects.count()} políticas de SLA, {made} tickets"
+    logins = ", ".join(person.username for person in people)
+    return (
+        f"{len(people)} personas de soporte (usuarios {logins}, con la contraseña de demostración), 2 grupos, "
+        f"{SLAPolicy.objects.count()} políticas de SLA, {made} tickets"
+    )
 
 
 def _support_person(username: str, first: str, last: str) -> User:
