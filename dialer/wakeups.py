@@ -22,6 +22,7 @@ from channels.layers import get_channel_layer
 from dialer.services import dialer_group
 
 logger = logging.getLogger(__name__)
+STOP = "dialer.wakeups.stop"  # a message to the receiver's own channel: return, no read cut short
 
 
 class Wakeups:
@@ -55,9 +56,24 @@ class Wakeups:
                 logger.exception("dialer: receiving long-poll wake-ups failed; retrying")
                 await asyncio.sleep(0.2)
                 continue
+            if message.get("type") == STOP:
+                return
             user_id = (message.get("payload") or {}).get("user_id")
             for event in self._waiters.get(user_id, ()):
                 event.set()
+
+    async def stop(self) -> None:
+        """End this loop's receiver (tests; a server stopping). It is sent a message of its own
+        rather than cancelled: cancelling a blocking Redis read can leave the layer's receive lock
+        and connection in use, and the event loop then never finishes closing."""
+        task, channel = self._task, self._channel
+        if task is None or task.done() or self._loop is not asyncio.get_running_loop():
+            return
+        await get_channel_layer().send(channel, {"type": STOP})
+        await asyncio.wait({task}, timeout=5)
+        if not task.done():
+            task.cancel()
+        self._task = None
 
     @contextlib.asynccontextmanager
     async def waiting(self, user_id: int) -> AsyncIterator[asyncio.Event | None]:

@@ -105,7 +105,16 @@ def redis_layer(settings):
     channel_layers.backends.clear()
 
 
-async def test_with_redis_a_request_wakes_the_waiting_poll(agente, debtor, redis_layer):
+@pytest_asyncio.fixture
+async def stop_receiver():
+    """The process' wake-up receiver is stopped inside the test's event loop, before it closes."""
+    from dialer.wakeups import wakeups
+
+    yield
+    await wakeups.stop()
+
+
+async def test_with_redis_a_request_wakes_the_waiting_poll(agente, debtor, redis_layer, stop_receiver):
     secret = await sync_to_async(lambda: services.token_create(user=agente, name="PC-01").secret)()
     poll = asyncio.create_task(Poller(secret).next(20))
     await asyncio.sleep(0.5)
@@ -115,7 +124,7 @@ async def test_with_redis_a_request_wakes_the_waiting_poll(agente, debtor, redis
     assert time.monotonic() - started < 3
 
 
-async def test_with_redis_one_receiver_wakes_each_users_own_polls(agente, agente_b, redis_layer):
+async def test_with_redis_one_receiver_wakes_each_users_own_polls(agente, agente_b, redis_layer, stop_receiver):
     from core.realtime import send_now
     from dialer.wakeups import wakeups
 
