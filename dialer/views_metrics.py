@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +18,7 @@ from django.utils import timezone
 from core.access import get_object_for_user, has_role, is_admin, role_required
 from core.lists import FilteredListView
 from core.models import User
+from core.periods import PeriodForm
 from core.roles import Role
 from dialer.filters import CallLogFilter
 from dialer.metrics import (
@@ -33,52 +32,20 @@ from dialer.metrics import (
 from dialer.models import CallLog
 from dialer.selectors import call_log
 
-ISO_DATE = ["%Y-%m-%d"]
 METRICS_ROLES = (Role.AGENTE, Role.SUPERVISOR)  # and administrators (role_required adds them)
 
 
-class PeriodForm(forms.Form):
-    """The metrics pages' date range; today when nothing (or nothing valid) is asked for.
-    ``from`` and ``to`` are Python keywords, so the fields are added by name."""
+class MetricsPeriodForm(PeriodForm):
+    """The metrics pages' date range: today when nothing (or nothing valid) is asked for;
+    "desde" alone runs to today, "hasta" alone is that day."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        errors = {"invalid": "Fecha no válida: usa el formato AAAA-MM-DD."}
-        for name, label in (("from", "Desde"), ("to", "Hasta")):
-            self.fields[name] = forms.DateField(
-                label=label,
-                required=False,
-                input_formats=ISO_DATE,
-                error_messages=errors,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            )
+    default_days = 1
+    max_range_days = MAX_RANGE_DAYS
 
-    def clean(self):
-        cleaned = super().clean()
-        if "from" in self.errors or "to" in self.errors:
-            return cleaned
-        today = timezone.localdate()
-        start, end = cleaned.get("from"), cleaned.get("to")
-        if start is None and end is None:
-            start = end = today
-        elif end is None:
-            end = max(start, today)  # "desde" alone: up to today
-        elif start is None:
-            start = end  # "hasta" alone: that day
-        if start > end:
-            raise forms.ValidationError("La fecha «Desde» no puede ser posterior a «Hasta».")
-        if (end - start).days + 1 > MAX_RANGE_DAYS:
-            raise forms.ValidationError(
-                f"El rango máximo es de {MAX_RANGE_DAYS} días; elegiste {(end - start).days + 1}."
-            )
-        cleaned["from"], cleaned["to"] = start, end
-        return cleaned
-
-    def period(self) -> tuple[date, date]:
-        if not self.is_bound or any(name in self.errors for name in ("from", "to", NON_FIELD_ERRORS)):
-            today = timezone.localdate()
-            return today, today
-        return self.cleaned_data["from"], self.cleaned_data["to"]
+    def fill(self, start, end, today):
+        if end is None:
+            return start, max(start, today)
+        return end, end
 
 
 def _period_query(date_from: date, date_to: date) -> str:
@@ -89,7 +56,7 @@ def _period_context(request) -> dict:
     params = request.GET.copy()
     params.pop("export", None)
     today = timezone.localdate()
-    form = PeriodForm(
+    form = MetricsPeriodForm(
         {k: params[k] for k in ("from", "to") if k in params} or None, initial={"from": today, "to": today}
     )
     date_from, date_to = form.period()
