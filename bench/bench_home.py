@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
 import platform
 import re
@@ -51,6 +50,7 @@ from support import (  # noqa: E402
     connections_per_process,
     cpu_seconds,
     machine_busy_seconds,
+    percentile,
     pg_create,
     pg_drop,
     run_step,
@@ -110,10 +110,6 @@ async def hammer(client: httpx.AsyncClient, url: str, record_from: float, until:
             out["latencies"].append(finished - started)
         else:
             out["errors"][status] = out["errors"].get(status, 0) + 1
-
-
-def percentile(ordered: list[float], pct: float) -> float:
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
 
 def cpu_snapshot(server_pid: int) -> tuple[float, float, float, float]:

@@ -23,6 +23,9 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from support import setup_django  # noqa: E402
+
 CAMPAIGN = "Bench Cartera Escala"
 AGENTS = int(os.environ.get("BENCH_CARTERA_AGENTS", "50"))
 DEBTORS = int(os.environ.get("BENCH_CARTERA_DEBTORS", "1000000"))
@@ -68,14 +71,6 @@ def agent_username(index: int) -> str:
 
 
 SUPERVISOR = "bench_cartera_supervisor"
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    import django
-
-    django.setup()
 
 
 def _sql_text_array(values: list[str]) -> str:

@@ -9,40 +9,17 @@ requests, then SAMPLES recorded ones; the queries of every recorded sample are c
 
 from __future__ import annotations
 
-import math
 import time
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from cartera_data import AGENTS, CAMPAIGN, SAMPLES, SUPERVISOR, WARMUP, agent_username
+from support import summarise
 
 # The queue is timed for the first half of the agents; the other half are "on a call", each
 # holding a debtor at the head of the unassigned pool, so the queue has to step over them.
 QUEUE_AGENTS = max(AGENTS // 2, 1)
 HOST = "127.0.0.1"
-
-
-def percentile(ordered: list[float], pct: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    if not ordered:
-        return math.nan
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
-def summarise(group: str, label: str, seconds: list[float], queries: list[int], extra: dict | None = None) -> dict:
-    ordered = sorted(seconds)
-    return {
-        "group": group,
-        "label": label,
-        "samples": len(ordered),
-        "p50_ms": round(percentile(ordered, 50) * 1000, 1),
-        "p95_ms": round(percentile(ordered, 95) * 1000, 1),
-        "p99_ms": round(percentile(ordered, 99) * 1000, 1),
-        "max_ms": round(ordered[-1] * 1000, 1),
-        "queries_min": min(queries),
-        "queries_max": max(queries),
-        **(extra or {}),
-    }
 
 
 class Recorder:

@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from support import setup_django  # noqa: E402
+
 AGENTS = int(os.environ.get("BENCH_DIALER_AGENTS", "500"))
 SUPERVISORS = max(1, AGENTS // 25)
 DISPATCH_THREADS = int(os.environ.get("BENCH_DIALER_DISPATCH_THREADS", "4"))
@@ -29,14 +32,6 @@ def agent_username(index: int) -> str:
 
 def agent_phone(index: int) -> str:
     return f"+506888{index:05d}"  # Costa Rica mobile numbers, one per agent's debtor
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    import django
-
-    django.setup()
 
 
 def seed(tokens_path: Path) -> dict:

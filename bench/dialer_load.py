@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import random
 import time
 import uuid
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+from support import percentile
 
 POLL_WAIT = 25
 CALL_SECONDS = (0.5, 2.5)
@@ -167,10 +167,6 @@ async def dispatch(run: Run, stdin: asyncio.StreamWriter, until: float) -> None:
         run.pending.add(agent)
         stdin.write(f"{agent}\n".encode())
         await stdin.drain()
-
-
-def percentile(ordered: list[float], pct: float) -> float:
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
 
 def figures(values: list[float]) -> dict:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support import peak_mb  # noqa: E402
+from support import peak_mb, setup_django  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GESTIONES = int(os.environ.get("BENCH_EXPORT_GESTIONES", "1000000"))
@@ -66,14 +66,6 @@ def cpu_seconds() -> float:
     """User + system CPU time of this process (the sampler thread included, a negligible share)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    import django
-
-    django.setup()
 
 
 # --- seed -----------------------------------------------------------------------------------

@@ -11,13 +11,15 @@ Not a benchmark itself (run_all.py only picks up ``bench_*.py``).
 from __future__ import annotations
 
 import json
-import os
 import random
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from support import setup_django  # noqa: E402
+
 PASSWORD = "bench-crea-2026"
 AGENTS = 50
 SUPERVISORS = 5
@@ -34,14 +36,6 @@ def agent_username(index: int) -> str:
 
 def supervisor_username(index: int) -> str:
     return f"bench_supervisor_{index}"
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    import django
-
-    django.setup()
 
 
 def seed() -> dict:

@@ -13,7 +13,6 @@ Django, openpyxl), not only the import. Not a benchmark itself (run_all.py only 
 from __future__ import annotations
 
 import json
-import os
 import random
 import sys
 import time
@@ -21,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support import peak_mb  # noqa: E402
+from support import peak_mb, setup_django  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADERS = ("RUT", "NOMBRE", "TELEFONO", "MONTO", "FECHA_VENC")
@@ -185,14 +184,6 @@ def openpyxl_pass(path: str) -> dict:
         rows += 1
     workbook.close()
     return {"seconds": round(time.perf_counter() - started, 3), "rows": rows, "peak_mb": peak_mb()}
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    import django
-
-    django.setup()
 
 
 def seed() -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import socket
@@ -26,6 +27,38 @@ from core.testing.processes import stop_process  # noqa: E402
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "crm_bench"
 PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def setup_django() -> None:
+    """Django set up in a bench helper subprocess (its environment names the database)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    import django
+
+    django.setup()
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    """Nearest-rank percentile of an already sorted list (NaN when empty)."""
+    if not ordered:
+        return float("nan")
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def summarise(group: str, label: str, seconds: list[float], queries: list[int], extra: dict | None = None) -> dict:
+    """One measured case: latency percentiles in ms and the queries per request."""
+    ordered = sorted(seconds)
+    return {
+        "group": group,
+        "label": label,
+        "samples": len(ordered),
+        "p50_ms": round(percentile(ordered, 50) * 1000, 1),
+        "p95_ms": round(percentile(ordered, 95) * 1000, 1),
+        "p99_ms": round(percentile(ordered, 99) * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+        "queries_min": min(queries),
+        "queries_max": max(queries),
+        **(extra or {}),
+    }
 
 
 def pg_url(db: str = PG_DB) -> str:

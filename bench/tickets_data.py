@@ -17,13 +17,15 @@ the same desk relative to the moment it ran. History tables are not filled.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from support import setup_django, summarise  # noqa: E402
+
 TICKETS = int(os.environ.get("BENCH_TICKETS_TICKETS", "200000"))
 COMMENTS_PER_TICKET = float(os.environ.get("BENCH_TICKETS_COMMENTS", "3"))
 REQUESTERS = int(os.environ.get("BENCH_TICKETS_REQUESTERS", "300"))
@@ -67,14 +69,6 @@ def supervisor_username(index: int) -> str:
 
 
 ADMIN = "bench_tickets_admin"
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    import django
-
-    django.setup()
 
 
 def _array(values, cast: str) -> str:
@@ -317,12 +311,6 @@ def counts() -> dict:
 # --- Measurements ---------------------------------------------------------------------------
 
 
-def percentile(ordered: list[float], pct: float) -> float:
-    if not ordered:
-        return math.nan
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
 def measure() -> dict:
     from django.db import connection
     from django.test import Client
@@ -384,21 +372,8 @@ def measure() -> dict:
             if i >= WARMUP:
                 seconds.append(elapsed)
                 queries.append(len(captured.captured_queries))
-        ordered = sorted(seconds)
-        body = response.content.decode()
-        results[label] = {
-            "group": group,
-            "label": label,
-            "url": url,
-            "samples": len(ordered),
-            "rows": body.count('data-testid="ticket-row"') if group == "lista" else None,
-            "p50_ms": round(percentile(ordered, 50) * 1000, 1),
-            "p95_ms": round(percentile(ordered, 95) * 1000, 1),
-            "p99_ms": round(percentile(ordered, 99) * 1000, 1),
-            "max_ms": round(ordered[-1] * 1000, 1),
-            "queries_min": min(queries),
-            "queries_max": max(queries),
-        }
+        rows = response.content.decode().count('data-testid="ticket-row"') if group == "lista" else None
+        results[label] = summarise(group, label, seconds, queries, {"url": url, "rows": rows})
         print(f"  {label}: p95 {results[label]['p95_ms']} ms, {max(queries)} consultas", file=sys.stderr, flush=True)
     return {"cases": results, "counts": counts()}
 
