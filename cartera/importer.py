@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cartera.models import Debtor, DebtorPhone
-from core.bulk import insert_history, insert_rows, update_rows
+from core.bulk import bulk_session, insert_history, insert_rows, update_rows
 from core.choices import ImportStatus, NotificationKind
 from core.imports import (
     FIELD_LABELS,
@@ -228,14 +228,15 @@ def _run(job: ImportJob) -> ImportReport:
     parsed = time.monotonic()
     written = 0
     batch: list[_Group] = []
-    for group in groups.values():
-        batch.append(group)
-        if len(batch) == BATCH:
-            written += _write_batch(job, batch, report)
-            _set_progress(job, report.rows // 2 + written // 2)
-            batch = []
-    if batch:
-        _write_batch(job, batch, report)
+    with bulk_session():
+        for group in groups.values():
+            batch.append(group)
+            if len(batch) == BATCH:
+                written += _write_batch(job, batch, report)
+                _set_progress(job, report.rows // 2 + written // 2)
+                batch = []
+        if batch:
+            _write_batch(job, batch, report)
     logger.info(
         "import %s: %d rows read and parsed in %.1f s, %d debtors written in %.1f s",
         job.pk,

@@ -4,10 +4,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from cartera.models import Debtor, DebtorPhone
-from core.bulk import insert_history, insert_rows, model_row, update_rows
+from core.bulk import SQLITE_BULK_CACHE_KIB, bulk_session, insert_history, insert_rows, model_row, update_rows
 
 pytestmark = pytest.mark.django_db
 IGNORED = {"id", "created_at", "updated_at"}
@@ -77,3 +78,28 @@ def test_rows_without_returning_and_phone_defaults(campaign):
     assert (phone.phone_type, phone.is_primary, phone.invalid, phone.last_result) == ("other", False, False, "")
     insert_rows(DebtorPhone, [], now=timezone.now(), returning=True)  # nothing to write is not an error
     assert DebtorPhone.objects.count() == 1
+
+
+def _cache_size() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the page cache is SQLite's; elsewhere a no-op")
+def test_bulk_session_widens_sqlite_page_cache_and_restores_it_even_after_an_error(campaign):
+    before = _cache_size()
+    with pytest.raises(RuntimeError), bulk_session():
+        assert _cache_size() == -SQLITE_BULK_CACHE_KIB
+        insert_rows(DebtorPhone, [], now=timezone.now())
+        raise RuntimeError("a batch failed")
+    assert _cache_size() == before
+
+
+def test_rows_missing_fields_get_the_models_defaults(campaign):
+    rows = [values(campaign, 7), values(campaign, 8)]
+    rows[1].pop("city")
+    insert_rows(Debtor, rows, now=timezone.now(), returning=True)
+    assert rows[1]["city"] == ""  # the model's default was filled into the caller's dict
+    assert Debtor.objects.get(pk=rows[1]["id"]).city == ""
+    assert Debtor.objects.get(pk=rows[0]["id"]).city == "San José"
