@@ -20,6 +20,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The cache outlives a test's database, whose ids a later test may get again (SQLite): the
+    # dialer's rate-limit counts and call flags must not carry over from one test to the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def campaign(db):
     return CampaignFactory(name="Cobranza CR", module=Module.CARTERA)

@@ -12,6 +12,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 
 from dialer import services
 from dialer.models import WorkstationToken
+from dialer.redis_client import shared_client
 
 WINDOW_SECONDS = 3600
 
@@ -39,21 +40,12 @@ def rate_limit_check(token: WorkstationToken, now: float | None = None) -> None:
         raise RateLimited(retry_after=max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)))
 
 
-# One Redis client per process and server list. Django makes a cache object, and with it a
-# connection pool, per thread, and under ASGI each request runs on a thread of its own: through
-# the cache API every request opened (and health-checked) a new connection to Redis.
-_redis_clients: dict[tuple[str, ...], object] = {}
-
-
 def _count(key: str, timeout: int) -> int:
     """Add one to ``key`` and answer the new count. On Redis one round trip on a shared
     connection (INCR and EXPIRE in a pipeline); elsewhere the cache API's add + incr."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        servers = tuple(backend._servers)
-        client = _redis_clients.get(servers)
-        if client is None:
-            client = _redis_clients.setdefault(servers, backend._cache.get_client(write=True))
+        client = shared_client(backend)
         full_key = backend.make_and_validate_key(key)
         pipe = client.pipeline()
         pipe.incr(full_key)

@@ -5,7 +5,8 @@ from django.utils.functional import cached_property
 
 
 class CallWidget:
-    """The signed-in user's call in progress, read only if the page draws the widget.
+    """The signed-in user's call in progress, read only if the page draws the widget, and from
+    the call log only when the cache does not know the user has none (``widget_call``).
 
     A view that already knows it (the debtor card reads it with its other calls) passes
     ``call_widget=CallWidget(user, call=…)`` and saves the query.
@@ -23,9 +24,9 @@ class CallWidget:
 
     @cached_property
     def call(self):
-        from dialer.selectors import current_call
+        from dialer.selectors import widget_call
 
-        return current_call(user=self.user)
+        return widget_call(user=self.user)
 
 
 def call_widget(request):

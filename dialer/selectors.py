@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.models import Campaign, User
+from dialer import call_flags
 from dialer.choices import CallStatus
 from dialer.models import CallLog, WorkstationToken
 
@@ -176,6 +177,20 @@ def current_call(*, user: User, now: datetime | None = None) -> CallLog | None:
     if not (user and user.is_authenticated):
         return None
     return CallLog.objects.filter(in_progress_since(now), user=user).order_by("-started_at", "-pk").first()
+
+
+def widget_call(*, user: User) -> CallLog | None:
+    """``current_call`` for the widget drawn on every page: no query while the cache knows the
+    user has no call running (dialer/call_flags.py says why that never hides a call)."""
+    if not (user and user.is_authenticated):
+        return None
+    flag = call_flags.read(user.pk)
+    if flag == call_flags.IDLE:
+        return None
+    call = current_call(user=user)
+    if call is None and flag is None:
+        call_flags.note_idle(user.pk)
+    return call
 
 
 def record_ref(call: CallLog) -> dict | None:

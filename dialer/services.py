@@ -20,9 +20,11 @@ from django.utils import timezone
 from core.models import User
 from core.phones import InvalidPhone, default_region, dial_string, normalize_phone
 from core.realtime import notify_on_commit, team_group, user_group
+from dialer import call_flags
 from dialer.choices import DIAL_REQUEST_FINAL, CallStatus, DialRequestStatus, Provider
 from dialer.models import CallLog, DialRequest, WorkstationToken
 from dialer.selectors import (
+    CURRENT_CALL_MAX_AGE,
     agent_day_metrics,
     call_screen,
     call_start_body,
@@ -389,6 +391,8 @@ def call_start(
         DialRequest.objects.filter(pk=dial_request.pk).update(
             status=DialRequestStatus.DIALLING, updated_at=call.created_at
         )
+    # The top bar's widget reads the call log again on the user's next page.
+    call_flags.running_on_commit(user.pk, running_until=call.started_at + CURRENT_CALL_MAX_AGE)
     payload = {**call_start_body(call), "phone": call.phone, "user_id": user.pk, "record": record_ref(call)}
     notify_on_commit(user_group(user.pk), "call.started", payload)
     if user.supervisor_id:
@@ -450,6 +454,7 @@ def call_end(
         DialRequest.objects.filter(
             pk=call.dial_request_id, hangup_requested_at__isnull=False, hangup_sent_at__isnull=True
         ).update(hangup_sent_at=now)
+    call_flags.ended_on_commit(user.pk)
     _announce_end(call=call, user=user, response=response)
     return response
 

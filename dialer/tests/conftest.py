@@ -7,16 +7,6 @@ from cartera.tests.factories import DebtorFactory, DebtorPhoneFactory
 from dialer import services
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit_counters():
-    # The rate limit counts in the cache, which outlives a test's database.
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def debtor(agente, campaign):
     debtor = DebtorFactory(campaign=campaign, assigned_agent=agente, full_name="Rosa Mora")

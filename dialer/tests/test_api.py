@@ -110,9 +110,9 @@ def test_rate_limit_counts_in_redis_with_the_windows_expiry(api, settings):
     server = redis.Redis.from_url(url)
     try:
         assert [api.get("/api/dialer/ping").status_code for _ in range(3)] == [200, 200, 429]
-        from dialer.auth import _redis_clients
+        from dialer.redis_client import _clients
 
-        assert (url,) in _redis_clients  # counted on one client shared by the requests' threads
+        assert (url,) in _clients  # counted on one client shared by the requests' threads
         [key] = server.keys(f"{prefix}:*")
         assert int(server.get(key)) == 3
         assert 3600 < server.ttl(key) <= 3660
