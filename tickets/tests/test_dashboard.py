@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tickets import services
@@ -108,3 +109,26 @@ def test_the_exported_list_matches_the_period(week, login, supervisor, monday):
     url = reverse("tickets:all") + "?created_from=2026-03-01&created_to=2026-03-05&status=&export=xlsx"
     rows = list(load_workbook(BytesIO(login(supervisor).get(url).content)).active.iter_rows(values_only=True))
     assert sorted(row[0] for row in rows[1:]) == sorted(t.number for t in week)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the per-day counts by index ranges are PostgreSQL's")
+def test_per_day_by_ranges_matches_grouping_by_local_date(week, soporte, supervisor, monday):
+    from tickets import selectors
+    from tickets.dashboard import _per_day_by_date, _per_day_by_ranges
+
+    monday.move_to(at(6, 23, 30))  # late evening: UTC is already the next day
+    services.ticket_create(requester=supervisor, title="Tarde", description="x", aplicativo="crm")
+    scopes = [
+        Ticket.objects.all(),
+        selectors.my_queue(user=soporte),
+        selectors.all_tickets(user=supervisor).filter(aplicativo="crm"),
+        Ticket.objects.none(),
+    ]
+    for tickets in scopes:
+        expected = _per_day_by_date(tickets, date(2026, 2, 20), date(2026, 3, 10))
+        assert _per_day_by_ranges(tickets, date(2026, 2, 20), date(2026, 3, 10)) == expected
+    created, resolved = _per_day_by_ranges(Ticket.objects.all(), date(2026, 3, 1), date(2026, 3, 6))
+    assert created == {date(2026, 3, 2): 4, date(2026, 3, 6): 1} and resolved == {
+        date(2026, 3, 2): 1,
+        date(2026, 3, 5): 1,
+    }
