@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -112,10 +113,31 @@ def _display(field_name: str, value, labels: dict) -> str:
     return str(value)
 
 
+def _watchers_by_record(records) -> tuple[dict[int, set[int]], dict[int, str]]:
+    """Who followed the ticket at each history record, and their names: two queries for the whole
+    history (``diff_against`` would read the watchers of both records for every pair)."""
+    by_record: dict[int, set[int]] = {record.history_id: set() for record in records}
+    if by_record:
+        rows = apps.get_model("tickets", "HistoricalTicket_watchers").objects.filter(history_id__in=by_record)
+        for history_id, user_id in rows.values_list("history_id", "user"):
+            by_record[history_id].add(user_id)
+    people = set().union(*by_record.values())
+    return by_record, {u.pk: str(u) for u in User.objects.filter(pk__in=people)} if people else {}
+
+
+def _watcher_change(before: set[int], after: set[int], names: dict[int, str]) -> tuple[str, str, str] | None:
+    if before == after:
+        return None
+    gone = ", ".join(sorted(names.get(pk, f"#{pk}") for pk in before - after))
+    added = ", ".join(sorted(names.get(pk, f"#{pk}") for pk in after - before))
+    return ("Seguidores", f"sin {gone}" if gone else "—", f"+ {added}" if added else "—")
+
+
 def timeline(*, ticket: Ticket, user: User) -> list[TimelineEntry]:
     """The ticket's changes (from its history) and its conversation, oldest first."""
     records = list(ticket.history.select_related("history_user").order_by("history_date", "history_id"))
     labels = _labels(records)
+    watchers, names = _watchers_by_record(records)
     entries: list[TimelineEntry] = []
     previous = None
     for record in records:
@@ -131,6 +153,9 @@ def timeline(*, ticket: Ticket, user: User) -> list[TimelineEntry]:
                         _display(change.field, change.new, labels),
                     )
                 )
+            followed = _watcher_change(watchers[previous.history_id], watchers[record.history_id], names)
+            if followed:
+                changes.append(followed)
             if changes:
                 entries.append(
                     TimelineEntry(

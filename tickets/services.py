@@ -206,7 +206,8 @@ def ticket_assign(*, ticket: Ticket, by: User, assignee: User | None, group: Sup
 
 @transaction.atomic
 def ticket_watch(*, ticket: Ticket, user: User, watching: bool) -> Ticket:
-    """Follow a ticket (to hear about its changes) or stop following it."""
+    """Follow a ticket (to hear about its changes) or stop following it; the timeline shows who."""
+    ticket._history_user = user
     if watching and user.pk != ticket.requester_id:
         ticket.watchers.add(user)
     else:

@@ -166,8 +166,10 @@ class Ticket(models.Model):
     resolution_warned_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
+    # Watchers are tracked too: who started or stopped following is part of the ticket's story.
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "first_response_warned_for", "resolution_warned_for", "status_changed_at"]
+        excluded_fields=["updated_at", "first_response_warned_for", "resolution_warned_for", "status_changed_at"],
+        m2m_fields=[watchers],
     )
 
     class Meta:

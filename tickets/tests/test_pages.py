@@ -4,10 +4,12 @@ ticket page and its actions, downloads, the lists with filters, saved filters, e
 from io import BytesIO
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tickets import services
+from tickets import selectors, services
 from tickets.choices import Status
 from tickets.conversation import comment_add
 from tickets.models import SavedFilter, Ticket
@@ -89,6 +91,35 @@ def test_timeline_shows_changes_with_who_and_when(desk, login, agente, soporte, 
     assert "Estado: Abierto → <strong>En progreso</strong>" in body
     assert f"Asignado a: {soporte} → <strong>{soporte_b}</strong>" in body
     assert "Prioridad: Media → <strong>Crítica</strong>" in body
+
+
+def test_timeline_shows_who_started_and_stopped_following(
+    desk, login, agente, soporte, soporte_b, django_assert_max_num_queries
+):
+    ticket = create(agente, watchers=[soporte_b])
+    url = reverse("tickets:watch", args=[ticket.pk])
+    assert login(soporte).post(url, {"watch": "1"}).status_code == 302
+    assert login(soporte_b).post(url, {"watch": "0"}).status_code == 302
+    detail = reverse("tickets:detail", args=[ticket.pk])
+    client = login(agente)
+    client.get(detail)
+    with CaptureQueriesContext(connection) as few:
+        client.get(detail)
+    services.ticket_watch(ticket=ticket, user=soporte_b, watching=True)
+    services.ticket_watch(ticket=ticket, user=soporte_b, watching=False)
+    with django_assert_max_num_queries(len(few)):  # the watchers of the whole history cost two queries
+        body = client.get(detail).content.decode()
+    assert f"Seguidores: — → <strong>+ {soporte}</strong>" in body
+    assert f"Seguidores: sin {soporte_b} → <strong>—</strong>" in body
+    entries = [e for e in selectors.timeline(ticket=ticket, user=agente) if e.kind == "change"]
+    assert [(str(e.user), e.changes[0][0]) for e in entries] == [
+        (str(agente), "Seguidores"),  # who opened it with a watcher
+        (str(soporte), "Seguidores"),
+        (str(soporte_b), "Seguidores"),
+        (str(soporte_b), "Seguidores"),
+        (str(soporte_b), "Seguidores"),
+    ]
+    assert list(ticket.watchers.all()) == [soporte]
 
 
 def test_reply_note_and_their_errors_through_the_page(desk, login, agente, soporte):
