@@ -153,10 +153,11 @@ def parse_phone(value, region: str | None = None) -> ParsedPhone:
         possible = phonenumbers.is_possible_number_with_reason(number)
         reason = _LENGTH_ERRORS.get(possible, "no existe ese rango de números")
         return ParsedPhone(raw=raw, region=region, error=f"Número inválido para {region}: {text} ({reason})")
+    national = phonenumbers.national_significant_number(number)
     return ParsedPhone(
         raw=raw,
-        e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
-        national_digits=phonenumbers.national_significant_number(number),
+        e164=f"+{number.country_code}{national}",  # E.164 by definition; format_number would recompute it
+        national_digits=national,
         region=number_region,
         number_type=_NUMBER_TYPES.get(kind, "unknown"),
         valid=True,

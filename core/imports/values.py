@@ -228,11 +228,14 @@ def parse_phones_cell(value, region: str | None = None) -> tuple[list[ParsedPhon
     parts = _PHONE_SEPARATORS.split(value) if isinstance(value, str) else [value]
     phones, errors = [], []
     for part in parts:
-        phone, error = parse_phone_cell(part, region)
-        if phone:
-            phones.append(phone)
-        elif error:
-            errors.append(error)
+        # The cell was checked for blankness; a part is blank only between two separators.
+        if len(parts) > 1 and _is_blank(part):
+            continue
+        parsed: ParsedPhone = parse_phone(part, region)
+        if parsed.valid:
+            phones.append(parsed)
+        else:
+            errors.append(parsed.error)
     return phones, errors
 
 
