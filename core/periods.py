@@ -60,7 +60,17 @@ class PeriodForm(forms.Form):
         if days > self.max_range_days:
             raise forms.ValidationError(f"El rango máximo es de {self.max_range_days} días; elegiste {days}.")
         cleaned["from"], cleaned["to"] = start, end
+        self._show(start, end)
         return cleaned
+
+    def _show(self, start: date, end: date) -> None:
+        """Put a filled-in end back into the form's data, so the fields show the range the page
+        reports ("desde" alone shows today under "hasta"); what the user typed stays as typed."""
+        missing = {name: day for name, day in (("from", start), ("to", end)) if not self.data.get(name)}
+        if missing:
+            self.data = self.data.copy()  # a request's QueryDict is immutable
+            for name, day in missing.items():
+                self.data[name] = day.isoformat()
 
     def period(self) -> tuple[date, date]:
         """The range to show: the one asked for, or the default when it was not valid."""

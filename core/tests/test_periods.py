@@ -41,3 +41,20 @@ def test_a_bad_period_says_why_and_falls_back_to_the_default(data, message):
     assert not form.is_valid()
     assert message in str(form.errors)
     assert form.period() == (date(2026, 2, 9), date(2026, 3, 10))
+
+
+@time_machine.travel("2026-03-10 15:00-06:00", tick=False)
+@pytest.mark.parametrize(
+    "data, shown",
+    [
+        ({"from": "2026-03-05"}, ("2026-03-05", "2026-03-10")),  # "hasta" shows today
+        ({"to": "2026-03-01"}, ("2026-01-31", "2026-03-01")),
+        ({"from": "2026-3-5", "to": ""}, ("2026-3-5", "2026-03-10")),  # never rewrites what was typed
+    ],
+)
+def test_the_fields_show_the_range_used_when_one_end_was_left_empty(data, shown, rf):
+    request = rf.get("/", data)  # a real, immutable QueryDict
+    form = PeriodForm(request.GET)
+    form.is_valid()
+    assert (form["from"].value(), form["to"].value()) == shown
+    assert f'value="{shown[1]}"' in str(form["to"])
