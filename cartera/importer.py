@@ -23,10 +23,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cartera.models import Debtor, DebtorPhone
-from core.bulk import bulk_session, insert_history, insert_rows, update_rows
+from core.bulk import AnyOf, bulk_session, insert_history, insert_rows, update_rows
 from core.choices import ImportStatus, NotificationKind
 from core.imports import (
     FIELD_LABELS,
@@ -304,22 +305,19 @@ class _Batch:
         self.by_phone: dict[str, _Target] = {}
         documents = {g.data["document"] for g in groups if g.data.get("document")}
         phones = {e164 for g in groups for e164 in g.phones}
-        columns = [f.attname for f in Debtor._meta.concrete_fields]
-        rows = {
-            r["id"]: r
-            for r in Debtor.objects.filter(campaign=campaign, document_number__in=documents).order_by().values(*columns)
-        }
+        debtors = Debtor.objects.filter(campaign=campaign).order_by()
+        rows = _rows_by_pk(debtors.filter(AnyOf(F("document_number"), documents)))
         # No join here: joined to the debtors, the planner may walk the whole campaign per batch.
-        owners = set(DebtorPhone.objects.filter(e164__in=phones).order_by().values_list("debtor_id", flat=True))
-        missing = owners - rows.keys()
-        rows.update(
-            {r["id"]: r for r in Debtor.objects.filter(campaign=campaign, pk__in=missing).order_by().values(*columns)}
-        )
+        owners = DebtorPhone.objects.filter(AnyOf(F("e164"), phones)).order_by().values_list("debtor_id", flat=True)
+        missing = set(owners) - rows.keys()
+        if missing:
+            rows.update(_rows_by_pk(debtors.filter(AnyOf(F("pk"), missing))))
         known: dict[int, set[str]] = {pk: set() for pk in rows}
-        for debtor_id, e164 in (
-            DebtorPhone.objects.filter(debtor_id__in=rows).order_by().values_list("debtor_id", "e164")
-        ):
-            known[debtor_id].add(e164)
+        if rows:
+            for debtor_id, e164 in (
+                DebtorPhone.objects.filter(AnyOf(F("debtor_id"), rows)).order_by().values_list("debtor_id", "e164")
+            ):
+                known[debtor_id].add(e164)
         for pk, row in rows.items():
             self._register(_Target(row, known[pk], new=False))
 
@@ -385,6 +383,15 @@ def _write_batch(job: ImportJob, groups: list[_Group], report: ImportReport) -> 
             report.unchanged += group.rows
     batch.save(now, job.created_by)
     return rows
+
+
+_COLUMNS = [f.attname for f in Debtor._meta.concrete_fields]
+
+
+def _rows_by_pk(debtors) -> dict[int, dict]:
+    """Whole debtor rows by id, as the writer's dicts (tuples zipped here: cheaper than ``values()``)."""
+    rows = (dict(zip(_COLUMNS, values, strict=True)) for values in debtors.values_list(*_COLUMNS))
+    return {row["id"]: row for row in rows}
 
 
 def _values(group: _Group) -> dict:

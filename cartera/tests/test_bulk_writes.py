@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cartera.models import Debtor, DebtorPhone
-from core.bulk import SQLITE_BULK_CACHE_KIB, bulk_session, insert_history, insert_rows, model_row, update_rows
+from core.bulk import SQLITE_BULK_CACHE_KIB, AnyOf, bulk_session, insert_history, insert_rows, model_row, update_rows
 
 pytestmark = pytest.mark.django_db
 IGNORED = {"id", "created_at", "updated_at"}
@@ -103,3 +105,18 @@ def test_rows_missing_fields_get_the_models_defaults(campaign):
     assert rows[1]["city"] == ""  # the model's default was filled into the caller's dict
     assert Debtor.objects.get(pk=rows[1]["id"]).city == ""
     assert Debtor.objects.get(pk=rows[0]["id"]).city == "San José"
+
+
+def test_any_of_matches_what_in_matches_with_one_parameter_on_postgresql(campaign):
+    rows = [values(campaign, n) for n in range(1, 6)]
+    insert_rows(Debtor, rows, now=timezone.now(), returning=True)
+    wanted = [rows[0]["document_number"], rows[3]["document_number"], rows[3]["document_number"], "999"]
+    debtors = Debtor.objects.filter(campaign=campaign)
+    with CaptureQueriesContext(connection) as queries:
+        found = set(debtors.filter(AnyOf(F("document_number"), wanted)).values_list("pk", flat=True))
+    assert found == set(debtors.filter(document_number__in=wanted).values_list("pk", flat=True))
+    assert found == {rows[0]["id"], rows[3]["id"]}
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in queries[0]["sql"]
+    assert set(debtors.filter(AnyOf(F("pk"), {rows[1]["id"]})).values_list("pk", flat=True)) == {rows[1]["id"]}
+    assert not debtors.filter(AnyOf(F("document_number"), [])).exists()
