@@ -54,6 +54,7 @@ _REASONS = {
 }
 
 _GENERIC = re.compile(r"[A-Z0-9]{5,20}")
+_EXCEL_FLOAT = re.compile(r"\d{5,}\.0")
 
 
 def _generic(number: str) -> str:
@@ -125,7 +126,7 @@ def _to_text(value) -> str:
         raise InvalidDocument(f"Documento inválido: «{value}» no es un número de documento")
     text = value.replace("\u00a0", " ").replace("\ufeff", "").strip()
     # The same Excel number saved to CSV as text.
-    return text[:-2] if re.fullmatch(r"\d{5,}\.0", text) else text
+    return text[:-2] if _EXCEL_FLOAT.fullmatch(text) else text
 
 
 def _check(country: str, doc_type: DocumentType, text: str) -> ValidDocument:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from core.ids import InvalidDocument, validate_document
 from core.phones import ParsedPhone
@@ -171,56 +172,73 @@ class _RowParser:
             raise MappingError(f"Falta asignar la columna de {', '.join(missing)}")
         if spec.require_contact and not self.phone_columns and "document" not in self.columns:
             raise MappingError("Falta asignar una columna de teléfono o de documento")
+        # What ``parse`` does per row, worked out once: every lookup here would repeat 100,000 times.
+        self.value_columns = [
+            (name, index, PARSERS[name], name in spec.required or name in spec.strict, name in spec.required)
+            for name, index in self.columns.items()
+            if name in PARSERS
+        ]
+        self.document_index = self.columns.get("document")
+        self.country = spec.country
+        self.region = spec.region
 
     def contact_column(self) -> str:
         index = (self.phone_columns or [self.columns.get("document", 0)])[0]
         return self.headers[index]
 
     def parse(self, number: int, values: tuple) -> RowResult:
-        result = RowResult(row_number=number, raw=values)
+        headers = self.headers
+        data: dict = {}
+        errors: list[RowError] = []
+        for name, index, parse_value, fatal, required in self.value_columns:
+            value, error = parse_value(values[index])
+            if error:
+                errors.append(RowError(number, headers[index], error, fatal))
+            elif value is not None:
+                data[name] = value
+            elif required:
+                errors.append(RowError(number, headers[index], f"Campo obligatorio vacío: {FIELD_LABELS[name]}"))
+        phones: list[ParsedPhone] = []
         problems: list[tuple[int, str]] = []  # (column index, reason) of contact values not understood
-        for name, index in self.columns.items():
-            if name in PARSERS:
-                value, error = PARSERS[name](values[index])
-                if error:
-                    fatal = name in self.spec.required or name in self.spec.strict
-                    result.errors.append(RowError(number, self.headers[index], error, fatal))
-                elif value is not None:
-                    result.data[name] = value
-                elif name in self.spec.required:
-                    reason = f"Campo obligatorio vacío: {FIELD_LABELS[name]}"
-                    result.errors.append(RowError(number, self.headers[index], reason))
         for index in self.phone_columns:
-            phones, errors = parse_phones_cell(values[index], self.spec.region)
-            for phone in phones:
-                if all(phone.e164 != kept.e164 for kept in result.phones):
-                    result.phones.append(phone)
-            problems.extend((index, error) for error in errors)
-        if "document" in self.columns:
-            index = self.columns["document"]
-            if values[index] is not None and str(values[index]).strip():
-                try:
-                    document = validate_document(self.spec.country, values[index])
-                except InvalidDocument as exc:
-                    note = "" if not result.phones else " (se identifica por el teléfono)"
-                    problems.append((index, f"{exc}{note}"))
-                else:
-                    result.data.update(
-                        document=document.compact, document_type=document.doc_type, document_display=document.formatted
-                    )
-        contact = bool(result.phones or "document" in result.data)
-        lost = self.spec.require_contact and not contact
-        for index, reason in sorted(problems, key=lambda problem: problem[0]):
-            result.errors.append(RowError(number, self.headers[index], reason, fatal=lost))
-        if lost and not problems:
-            wanted = "Sin teléfono válido" + (" ni documento" if "document" in self.columns else "")
-            result.errors.append(RowError(number, self.contact_column(), wanted))
+            found, failed = parse_phones_cell(values[index], self.region)
+            for phone in found:
+                if all(phone.e164 != kept.e164 for kept in phones):
+                    phones.append(phone)
+            problems.extend((index, error) for error in failed)
+        index = self.document_index
+        if index is not None and values[index] is not None and str(values[index]).strip():
+            try:
+                document = validate_document(self.country, values[index])
+            except InvalidDocument as exc:
+                note = "" if not phones else " (se identifica por el teléfono)"
+                problems.append((index, f"{exc}{note}"))
+            else:
+                data["document"] = document.compact
+                data["document_type"] = document.doc_type
+                data["document_display"] = document.formatted
+        lost = self.spec.require_contact and not (phones or "document" in data)
+        if problems:
+            for index, reason in sorted(problems, key=itemgetter(0)):
+                errors.append(RowError(number, headers[index], reason, fatal=lost))
+        elif lost:
+            wanted = "Sin teléfono válido" + (" ni documento" if self.document_index is not None else "")
+            errors.append(RowError(number, self.contact_column(), wanted))
+        free_vars = {}
         for index in self.free:
             value = _free_value(values[index])
             if value is not None:
-                result.free_vars[self.headers[index]] = value
-        result.rejected = any(error.fatal for error in result.errors)
-        return result
+                free_vars[headers[index]] = value
+        rejected = any(error.fatal for error in errors) if errors else False
+        return RowResult(
+            row_number=number,
+            data=data,
+            free_vars=free_vars,
+            phones=phones,
+            errors=errors,
+            rejected=rejected,
+            raw=values,
+        )
 
 
 def iter_records(

@@ -35,6 +35,8 @@ def _is_blank(value) -> bool:
 
 def parse_text(value) -> Result:
     """Stripped text with runs of spaces collapsed; numbers from Excel lose their ``.0``."""
+    if isinstance(value, str):  # the common case: cleaned once, blank when nothing is left
+        return (_clean(value) or None), None
     if _is_blank(value):
         return None, None
     if isinstance(value, float) and value.is_integer():
