@@ -1,4 +1,6 @@
 import json
+import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -61,3 +63,30 @@ def api(secret):
 @pytest.fixture
 def api_as():
     return Api
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/9"  # a database of its own: clearing the test cache reaches no other
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on a real Redis under a prefix of the test's own; its keys are deleted
+    after. ``.server`` is a plain client to look at them, ``.url`` and ``.prefix`` as set."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("Redis no disponible en 127.0.0.1:6379 (CI lo inicia)")
+    prefix = f"crm-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_TEST_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    server = redis.Redis.from_url(REDIS_TEST_URL)
+    yield SimpleNamespace(server=server, url=REDIS_TEST_URL, prefix=prefix)
+    for key in server.keys(f"{prefix}:*"):
+        server.delete(key)

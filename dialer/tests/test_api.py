@@ -94,31 +94,15 @@ def test_rate_limit_answers_429_with_retry_after(api, settings):
     assert api.get("/api/dialer/next", wait=0).status_code == 429
 
 
-def test_rate_limit_counts_in_redis_with_the_windows_expiry(api, settings):
-    import redis
-
-    url = "redis://127.0.0.1:6379/9"  # a database of its own: the fixture's cache.clear() must not reach others
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("Redis no disponible en 127.0.0.1:6379 (CI lo inicia)")
-    prefix = f"crm-test-rate-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
-    }
+def test_rate_limit_counts_in_redis_with_the_windows_expiry(api, settings, redis_cache):
     settings.DIALER_RATE_LIMIT_PER_HOUR = 2
-    server = redis.Redis.from_url(url)
-    try:
-        assert [api.get("/api/dialer/ping").status_code for _ in range(3)] == [200, 200, 429]
-        from dialer.redis_client import _clients
+    assert [api.get("/api/dialer/ping").status_code for _ in range(3)] == [200, 200, 429]
+    from dialer.redis_client import _clients
 
-        assert (url,) in _clients  # counted on one client shared by the requests' threads
-        [key] = server.keys(f"{prefix}:*")
-        assert int(server.get(key)) == 3
-        assert 3600 < server.ttl(key) <= 3660
-    finally:
-        for key in server.keys(f"{prefix}:*"):
-            server.delete(key)
+    assert (redis_cache.url,) in _clients  # counted on one client shared by the requests' threads
+    [key] = redis_cache.server.keys(f"{redis_cache.prefix}:*")
+    assert int(redis_cache.server.get(key)) == 3
+    assert 3600 < redis_cache.server.ttl(key) <= 3660
 
 
 def test_rate_limit_is_per_token(api, agente, issue, api_as, settings):

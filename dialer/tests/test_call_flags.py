@@ -144,36 +144,21 @@ def test_a_cache_that_does_not_answer_costs_the_query_not_the_call(
 
 
 def test_with_redis_the_flags_live_on_the_shared_client_with_their_expiry(
-    login, agente, settings, django_capture_on_commit_callbacks
+    login, agente, redis_cache, django_capture_on_commit_callbacks
 ):
-    import redis
+    server = redis_cache.server
+    client = login(agente)
+    assert page(client)[1] == 1 and page(client)[1] == 0
+    [key] = server.keys(f"{redis_cache.prefix}:*")
+    assert server.get(key) == b"idle" and 0 < server.ttl(key) <= call_flags.IDLE_SECONDS
+    with django_capture_on_commit_callbacks(execute=True):
+        call = start(agente, ago=3600)
+    assert server.get(key) == b"call"
+    assert 3 * 3600 < server.ttl(key) <= 3 * 3600 + 60  # while the call counts as running (4 h)
+    assert f'data-call-id="{call.pk}"' in page(client)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        end(agente, call)
+    assert server.get(key) == b"ended" and 0 < server.ttl(key) <= call_flags.ENDED_SECONDS
+    from dialer.redis_client import _clients
 
-    url = "redis://127.0.0.1:6379/9"  # a database of its own, as the rate limit's test
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("Redis no disponible en 127.0.0.1:6379 (CI lo inicia)")
-    prefix = f"crm-test-flag-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
-    }
-    server = redis.Redis.from_url(url)
-    try:
-        client = login(agente)
-        assert page(client)[1] == 1 and page(client)[1] == 0
-        [key] = server.keys(f"{prefix}:*")
-        assert server.get(key) == b"idle" and 0 < server.ttl(key) <= call_flags.IDLE_SECONDS
-        with django_capture_on_commit_callbacks(execute=True):
-            call = start(agente, ago=3600)
-        assert server.get(key) == b"call"
-        assert 3 * 3600 < server.ttl(key) <= 3 * 3600 + 60  # while the call counts as running (4 h)
-        assert f'data-call-id="{call.pk}"' in page(client)[0]
-        with django_capture_on_commit_callbacks(execute=True):
-            end(agente, call)
-        assert server.get(key) == b"ended" and 0 < server.ttl(key) <= call_flags.ENDED_SECONDS
-        from dialer.redis_client import _clients
-
-        assert (url,) in _clients
-    finally:
-        for key in server.keys(f"{prefix}:*"):
-            server.delete(key)
+    assert (redis_cache.url,) in _clients
