@@ -13,13 +13,15 @@ Only for trusted, already validated values: nothing here calls ``full_clean`` or
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from operator import itemgetter
 
-from django.db import connections, models
+from django.db import DatabaseError, connections, models
 from django.db.models import Lookup
 
+logger = logging.getLogger(__name__)
 HISTORY_FIELDS = frozenset({"history_id", "history_date", "history_change_reason", "history_type", "history_user"})
 # Types a DB driver takes as they are (FKs are written through their attname, an int).
 _PLAIN = frozenset(
@@ -64,8 +66,11 @@ def bulk_session(using: str = "default") -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+        except DatabaseError:  # the connection broke mid-import: keep the import's own error
+            logger.warning("bulk session: could not restore SQLite's page cache", exc_info=True)
 
 
 class AnyOf(Lookup):
