@@ -45,12 +45,13 @@ def hours(minutes: int | None, count: int) -> Decimal | None:
     return (Decimal(minutes) / Decimal(count) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def _midnight(day: date) -> datetime:
+    """The start of ``day`` in the CRM time zone."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
 def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.combine(date_from, time.min, tzinfo=tz),
-        datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz),
-    )
+    return _midnight(date_from), _midnight(date_to + timedelta(days=1))
 
 
 def _period_figures(start: datetime, end: datetime) -> dict[str, Any]:
@@ -104,11 +105,7 @@ FIGURES = (
 
 def _day_starts(date_from: date, date_to: date) -> list[datetime]:
     """Local midnights from ``date_from`` to the day after ``date_to``: each day's bounds."""
-    tz = timezone.get_current_timezone()
-    return [
-        datetime.combine(date_from + timedelta(days=offset), time.min, tzinfo=tz)
-        for offset in range((date_to - date_from).days + 2)
-    ]
+    return [_midnight(date_from + timedelta(days=offset)) for offset in range((date_to - date_from).days + 2)]
 
 
 def _per_day(tickets: QuerySet[Ticket], date_from: date, date_to: date) -> tuple[dict, dict]:
