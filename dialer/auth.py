@@ -6,13 +6,10 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from ninja.security import APIKeyHeader, HttpBearer
 
-from dialer import services
+from dialer import services, token_cache
 from dialer.models import WorkstationToken
-from dialer.redis_client import shared_client
 
 WINDOW_SECONDS = 3600
 
@@ -23,47 +20,31 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-def rate_limit_check(token: WorkstationToken, now: float | None = None) -> None:
-    """Count one request of ``token`` in the current clock hour; ``RateLimited`` past the limit.
-
-    A fixed window counted with the cache's atomic ``incr`` (shared by every process when the
-    cache is Redis): one cache round trip a request, where a sliding log would store every
-    request's time. A long-poll is one request however long it waits.
-    """
-    limit = settings.DIALER_RATE_LIMIT_PER_HOUR
-    if limit <= 0:
-        return
-    now = time.time() if now is None else now
-    window = int(now // WINDOW_SECONDS)
-    count = _count(f"dialer:rate:{token.pk}:{window}", timeout=WINDOW_SECONDS + 60)
-    if count > limit:
-        raise RateLimited(retry_after=max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)))
-
-
-def _count(key: str, timeout: int) -> int:
-    """Add one to ``key`` and answer the new count. On Redis one round trip on a shared
-    connection (INCR and EXPIRE in a pipeline); elsewhere the cache API's add + incr."""
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        client = shared_client(backend)
-        full_key = backend.make_and_validate_key(key)
-        pipe = client.pipeline()
-        pipe.incr(full_key)
-        pipe.expire(full_key, timeout)
-        return int(pipe.execute()[0])
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
-
-
 def _authenticate(request, secret: str) -> WorkstationToken | None:
-    token = services.token_authenticate(secret=secret)
+    """The token (and ``request.user`` its user), or None (401); ``RateLimited`` past the limit.
+
+    The rate limit is a fixed window: one count per request in the current clock hour, kept in
+    the cache (shared by every process on Redis) under the secret's digest, so that requests
+    with a wrong secret never spend a real token's budget. On Redis the count and the token's
+    cached row are one round trip (``token_cache.get_and_count``). A long-poll is one request
+    however long it waits.
+    """
+    credentials = services.token_credentials(secret)
+    if credentials is None:
+        return None
+    limit = settings.DIALER_RATE_LIMIT_PER_HOUR
+    now = time.time()
+    window = int(now // WINDOW_SECONDS)
+    if limit > 0:
+        counter = f"dialer:rate:{credentials.digest[:32]}:{window}"
+        found, count = token_cache.get_and_count(credentials.prefix, counter, timeout=WINDOW_SECONDS + 60)
+    else:
+        found, count = token_cache.get(credentials.prefix), 0
+    token = services.token_authenticate(secret=secret, found=found) if found is not None else None
     if token is None:
         return None
-    rate_limit_check(token)
+    if limit > 0 and count > limit:
+        raise RateLimited(retry_after=max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)))
     request.user = token.user  # the API acts as the token's user, as a session would
     return token
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from core.models import User
 from core.phones import InvalidPhone, default_region, dial_string, normalize_phone
 from core.realtime import notify_on_commit, team_group, user_group
-from dialer import call_flags
+from dialer import call_flags, token_cache
 from dialer.choices import DIAL_REQUEST_FINAL, CallStatus, DialRequestStatus, Provider
 from dialer.models import CallLog, DialRequest, WorkstationToken
 from dialer.selectors import (
@@ -103,24 +103,53 @@ def token_revoke(*, token: WorkstationToken, now: datetime | None = None) -> Wor
     return token
 
 
+# The last-seen time this process wrote, per token: the token itself comes from the cache, where
+# its last_seen_at is as old as the entry.
+_seen_written: dict[tuple[int, str], datetime] = {}
+
+
 def token_touch(*, token: WorkstationToken, now: datetime | None = None) -> None:
-    """Note that the workstation is connected (written at most every SEEN_EVERY)."""
+    """Note that the workstation is connected (written at most every SEEN_EVERY per process)."""
     now = now or timezone.now()
-    if token.last_seen_at is None or token.last_seen_at <= now - SEEN_EVERY:
+    key = (token.pk, token.prefix)
+    seen = max((t for t in (token.last_seen_at, _seen_written.get(key)) if t is not None), default=None)
+    if seen is None or seen <= now - SEEN_EVERY:
         WorkstationToken.objects.filter(pk=token.pk).update(last_seen_at=now)
-        token.last_seen_at = now
+        _seen_written[key] = now
+        seen = now
+    token.last_seen_at = seen
 
 
-def token_authenticate(*, secret: str, now: datetime | None = None) -> WorkstationToken | None:
-    """The active token whose secret this is (with its user), or None; marks it seen."""
-    scheme, _, rest = (secret or "").strip().partition("_")
+@dataclass(frozen=True)
+class TokenCredentials:
+    prefix: str  # finds the token
+    digest: str  # SHA-256 of the whole secret: what is stored
+
+
+def token_credentials(secret: str | None) -> TokenCredentials | None:
+    """What a presented secret claims to be, or None when it cannot be one of ours."""
+    secret = (secret or "").strip()
+    scheme, _, rest = secret.partition("_")
     prefix, _, _ = rest.partition("_")
     if scheme != TOKEN_SCHEME or not prefix or len(prefix) > 16:
         return None
-    token = WorkstationToken.objects.select_related("user").filter(prefix=prefix).first()
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    return TokenCredentials(prefix=prefix, digest=_token_hash(secret))
+
+
+def token_authenticate(
+    *, secret: str, now: datetime | None = None, found: WorkstationToken | None = None
+) -> WorkstationToken | None:
+    """The active token whose secret this is (with its user), or None; marks it seen.
+
+    ``found``: the token with the secret's prefix, when the caller already read it
+    (``token_cache.get_and_count``); otherwise it is read from the cache or the database."""
+    credentials = token_credentials(secret)
+    if credentials is None:
         return None
-    if not hmac.compare_digest(token.token_hash, _token_hash(secret.strip())):
+    token = found if found is not None else token_cache.get(credentials.prefix)
+    if token is None or token.prefix != credentials.prefix or token.revoked_at is not None:
+        return None
+    if not token.user.is_active or not hmac.compare_digest(token.token_hash, credentials.digest):
         return None
     token_touch(token=token, now=now)
     return token
@@ -191,12 +220,15 @@ def dial_requests_expire(*, user_id: int, now: datetime | None = None) -> int:
 def _claim_hangup(token: WorkstationToken, now: datetime) -> dict | None:
     mine = Q(token=token) | Q(token__isnull=True)
     pending = {"user_id": token.user_id, "hangup_requested_at__isnull": False, "hangup_sent_at__isnull": True}
-    for call in CallLog.objects.filter(mine, **pending).order_by("hangup_requested_at")[:5]:
-        if CallLog.objects.filter(pk=call.pk, hangup_sent_at__isnull=True).update(hangup_sent_at=now):
-            return {"action": "hangup", "call_uuid": str(call.uuid)}
-    for request in DialRequest.objects.filter(mine, **pending).order_by("hangup_requested_at")[:5]:
-        if DialRequest.objects.filter(pk=request.pk, hangup_sent_at__isnull=True).update(hangup_sent_at=now):
-            return {"action": "hangup", "dial_request_id": request.pk}
+    for kind, model in (("call", CallLog), ("request", DialRequest)):
+        for pk, ref in (
+            model.objects.filter(mine, **pending)
+            .order_by("hangup_requested_at")
+            .values_list("pk", "uuid" if kind == "call" else "pk")[:5]
+        ):
+            message = _claim_hangup_row(kind, pk, str(ref), now)
+            if message:
+                return message
     return None
 
 
@@ -208,50 +240,117 @@ def _claimable(token: WorkstationToken, now: datetime):
 
 
 _DIAL_TABLE = DialRequest._meta.db_table
-_CLAIM_DIAL_SQL = f"""
-UPDATE {_DIAL_TABLE} SET status = %s, sent_at = %s, token_id = %s, updated_at = %s
-WHERE id = (
+_CALL_TABLE = CallLog._meta.db_table
+_PICK_QUEUED = f"""
     SELECT id FROM {_DIAL_TABLE}
-    WHERE user_id = %s AND status = %s AND created_at >= %s
+    WHERE user_id = %(user)s AND status = %(queued)s AND created_at >= %(cutoff)s
     ORDER BY created_at, id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
+"""  # noqa: S608 (table names are the models'; every value is a parameter)
+_CLAIM_DIAL_SQL = f"""
+UPDATE {_DIAL_TABLE} SET status = %(sent)s, sent_at = %(now)s, token_id = %(token)s, updated_at = %(now)s
+WHERE id = ({_PICK_QUEUED})
+RETURNING 'dial', id, NULL, phone, dial_string, created_at
+"""  # noqa: S608
+_PENDING_HANGUP = """
+    WHERE user_id = %(user)s AND hangup_requested_at IS NOT NULL AND hangup_sent_at IS NULL
+      AND (token_id = %(token)s OR token_id IS NULL)
+    ORDER BY hangup_requested_at
+    LIMIT 5
+"""
+# One look of a waiting poll in one statement, where the ORM takes five: expire this user's
+# stale requests, list the hang-ups waiting for this workstation (calls' first), and — only when
+# there is none — claim the oldest queued dial request. Every long-poll look runs it, a hundred
+# and more a second with 500 workstations (docs/benchmarks.md, the dialer). The expired and the
+# claimed requests are never the same rows (older and newer than the cutoff).
+_LOOK_SQL = f"""
+WITH expired AS (
+    UPDATE {_DIAL_TABLE} SET status = %(expired)s, updated_at = %(now)s
+    WHERE user_id = %(user)s AND (
+        (status = %(queued)s AND created_at < %(cutoff)s) OR (status = %(sent)s AND sent_at < %(cutoff)s)
+    )
+    RETURNING id
+), hangups AS (
+    (SELECT 1 AS rank, id, uuid::text AS ref FROM {_CALL_TABLE} {_PENDING_HANGUP})
+    UNION ALL
+    (SELECT 2, id, NULL FROM {_DIAL_TABLE} {_PENDING_HANGUP})
+), claimed AS (
+    UPDATE {_DIAL_TABLE} SET status = %(sent)s, sent_at = %(now)s, token_id = %(token)s, updated_at = %(now)s
+    WHERE id = ({_PICK_QUEUED}) AND NOT EXISTS (SELECT 1 FROM hangups)
+    RETURNING id, phone, dial_string, created_at
 )
-RETURNING id, phone, dial_string, created_at
-"""  # noqa: S608 (the table name is the model's; the values are parameters)
+SELECT * FROM (
+    SELECT CASE rank WHEN 1 THEN 'call' ELSE 'request' END, id, ref, NULL, NULL, NULL::timestamptz
+    FROM hangups ORDER BY rank
+) AS waiting
+UNION ALL
+SELECT 'dial', id, NULL, phone, dial_string, created_at FROM claimed
+"""  # noqa: S608
 
 
-def _claim_dial_postgresql(token: WorkstationToken, now: datetime) -> DialRequest | None:
-    # One statement where the ORM takes four (a transaction, SELECT … FOR UPDATE SKIP LOCKED,
-    # UPDATE): every long-poll look runs it, hundreds a second with 500 workstations.
-    cutoff = now - timedelta(seconds=settings.DIALER_REQUEST_TTL_SECONDS)
-    params = [DialRequestStatus.SENT, now, token.pk, now, token.user_id, DialRequestStatus.QUEUED, cutoff]
+def _look_params(token: WorkstationToken, now: datetime) -> dict:
+    return {
+        "user": token.user_id,
+        "token": token.pk,
+        "now": now,
+        "cutoff": now - timedelta(seconds=settings.DIALER_REQUEST_TTL_SECONDS),
+        "queued": DialRequestStatus.QUEUED,
+        "sent": DialRequestStatus.SENT,
+        "expired": DialRequestStatus.EXPIRED,
+    }
+
+
+def _claim_hangup_row(kind: str, pk: int, ref: str | None, now: datetime) -> dict | None:
+    model = CallLog if kind == "call" else DialRequest
+    if not model.objects.filter(pk=pk, hangup_sent_at__isnull=True).update(hangup_sent_at=now):
+        return None  # another poll of this user sent it
+    if kind == "call":
+        return {"action": "hangup", "call_uuid": ref}
+    return {"action": "hangup", "dial_request_id": pk}
+
+
+def _dial_message(pk: int, phone: str, dial_string: str, created_at: datetime) -> dict:
+    return {"action": "dial", "id": pk, "phone": phone, "dial_string": dial_string, "created_at": created_at}
+
+
+def _dial_columns(row: tuple) -> tuple:
+    _, pk, _, phone, dial_string, created_at = row
+    return pk, phone, dial_string, created_at
+
+
+def _look_postgresql(token: WorkstationToken, now: datetime) -> dict | None:
+    params = _look_params(token, now)
     with connection.cursor() as cursor:
+        cursor.execute(_LOOK_SQL, params)
+        rows = cursor.fetchall()
+        if rows and rows[-1][0] == "dial":
+            return _dial_message(*_dial_columns(rows[-1]))
+        for kind, pk, ref, *_ in rows:
+            message = _claim_hangup_row(kind, pk, ref, now)
+            if message:
+                return message
+        if not rows:
+            return None
+        # Every hang-up listed was taken by another poll meanwhile: a dial request may still wait.
         cursor.execute(_CLAIM_DIAL_SQL, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    return DialRequest(pk=row[0], user_id=token.user_id, phone=row[1], dial_string=row[2], created_at=row[3])
+    return _dial_message(*_dial_columns(row)) if row else None
 
 
 def _claim_dial(token: WorkstationToken, now: datetime) -> DialRequest | None:
     """queued → sent for exactly one poll, even with two workstations on one user."""
     sent = {"status": DialRequestStatus.SENT, "sent_at": now, "token": token, "updated_at": now}
-    if connection.vendor == "postgresql":
-        request = _claim_dial_postgresql(token, now)
+    skipped: list[int] = []
+    for _ in range(SQLITE_ATTEMPTS):
+        request = _claimable(token, now).exclude(pk__in=skipped).first()
         if request is None:
             return None
+        if DialRequest.objects.filter(pk=request.pk, status=DialRequestStatus.QUEUED).update(**sent):
+            break
+        skipped.append(request.pk)  # another poll took it between our read and our write
     else:
-        skipped: list[int] = []
-        for _ in range(SQLITE_ATTEMPTS):
-            request = _claimable(token, now).exclude(pk__in=skipped).first()
-            if request is None:
-                return None
-            if DialRequest.objects.filter(pk=request.pk, status=DialRequestStatus.QUEUED).update(**sent):
-                break
-            skipped.append(request.pk)  # another poll took it between our read and our write
-        else:
-            return None
+        return None
     for field, value in sent.items():
         setattr(request, field, value)
     return request
@@ -262,6 +361,8 @@ def dial_request_next(*, token: WorkstationToken, now: datetime | None = None) -
     queued dial request, claimed. None when there is nothing (the long-poll waits and looks again)."""
     now = now or timezone.now()
     token_touch(token=token, now=now)
+    if connection.vendor == "postgresql":
+        return _look_postgresql(token, now)
     dial_requests_expire(user_id=token.user_id, now=now)
     message = _claim_hangup(token, now)
     if message:
@@ -269,13 +370,7 @@ def dial_request_next(*, token: WorkstationToken, now: datetime | None = None) -
     request = _claim_dial(token, now)
     if request is None:
         return None
-    return {
-        "action": "dial",
-        "id": request.pk,
-        "phone": request.phone,
-        "dial_string": request.dial_string,
-        "created_at": request.created_at,
-    }
+    return _dial_message(request.pk, request.phone, request.dial_string, request.created_at)
 
 
 @transaction.atomic

@@ -66,6 +66,7 @@ def test_a_right_prefix_with_a_wrong_secret_is_401(secret, api_as):
 
 
 def test_revoked_token_is_401(api, agente):
+    assert api.get("/api/dialer/ping").status_code == 200  # the token is now in the cache
     services.token_revoke(token=agente.workstation_tokens.get())
     response = api.get("/api/dialer/ping")
     assert response.status_code == 401
@@ -73,9 +74,17 @@ def test_revoked_token_is_401(api, agente):
 
 
 def test_inactive_user_token_is_401(api, agente):
+    assert api.get("/api/dialer/ping").status_code == 200
     agente.is_active = False
     agente.save()
     assert api.get("/api/dialer/ping").status_code == 401
+
+
+def test_the_api_acts_as_the_user_as_saved_last(api, agente):
+    assert api.get("/api/dialer/ping").json()["workstation"] == "PC-01"  # the token's name
+    agente.workstation = "PC-NUEVA"
+    agente.save(update_fields=["workstation"])
+    assert api.get("/api/dialer/ping").json()["workstation"] == "PC-NUEVA"
 
 
 def test_the_api_never_redirects_to_the_login_page(client, db):
@@ -100,9 +109,19 @@ def test_rate_limit_counts_in_redis_with_the_windows_expiry(api, settings, redis
     from dialer.redis_client import _clients
 
     assert (redis_cache.url,) in _clients  # counted on one client shared by the requests' threads
-    [key] = redis_cache.server.keys(f"{redis_cache.prefix}:*")
+    [key] = redis_cache.server.keys(f"{redis_cache.prefix}:*dialer:rate:*")
     assert int(redis_cache.server.get(key)) == 3
     assert 3600 < redis_cache.server.ttl(key) <= 3660
+    # The token was read once from the database and then from Redis, in the count's round trip.
+    [cached] = redis_cache.server.keys(f"{redis_cache.prefix}:*dialer:token:*")
+    assert 0 < redis_cache.server.ttl(cached) <= 60
+
+
+def test_wrong_secrets_do_not_spend_the_tokens_budget(api, secret, api_as, settings):
+    settings.DIALER_RATE_LIMIT_PER_HOUR = 2
+    forged = api_as(secret[:-4] + "AAAA")  # the right prefix, a wrong secret
+    assert [forged.get("/api/dialer/ping").status_code for _ in range(4)] == [401] * 4
+    assert [api.get("/api/dialer/ping").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_rate_limit_is_per_token(api, agente, issue, api_as, settings):

@@ -59,14 +59,29 @@ def test_last_seen_is_written_at_most_every_15_seconds(agente, django_assert_num
     issued = services.token_create(user=agente, name="PC-01")
     with time_machine.travel(T0, tick=False):
         services.token_authenticate(secret=issued.secret)
-    with time_machine.travel(T0 + timedelta(seconds=10), tick=False), django_assert_num_queries(1):
-        services.token_authenticate(secret=issued.secret)  # the lookup only
+    with time_machine.travel(T0 + timedelta(seconds=10), tick=False), django_assert_num_queries(0):
+        services.token_authenticate(secret=issued.secret)  # the token from the cache, nothing written
     issued.token.refresh_from_db()
     assert issued.token.last_seen_at == T0
     with time_machine.travel(T0 + timedelta(seconds=16), tick=False):
         services.token_authenticate(secret=issued.secret)
     issued.token.refresh_from_db()
     assert issued.token.last_seen_at == T0 + timedelta(seconds=16)
+
+
+def test_a_token_changed_while_a_request_read_it_is_not_cached_stale(agente):
+    from django.core.cache import cache
+
+    from dialer import token_cache
+
+    issued = services.token_create(user=agente, name="PC-01")
+    prefix = issued.token.prefix
+    # A request reads the row, the token is revoked, then the request caches what it read.
+    stale = WorkstationToken.objects.select_related("user").get(prefix=prefix)
+    services.token_revoke(token=issued.token)
+    cache.add(f"dialer:token:{prefix}", stale, token_cache.TTL_SECONDS)
+    assert token_cache.get(prefix).revoked
+    assert services.token_authenticate(secret=issued.secret) is None
 
 
 def test_workstation_online_follows_the_last_poll(agente, token):
