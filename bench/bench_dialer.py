@@ -217,6 +217,10 @@ def print_figures(load: dict, checked: dict) -> None:
         f"{checked['lost_ends']} finales, duplicadas {checked['duplicated_call_uuids']}, con datos erróneos "
         f"{checked['calls_with_wrong_fields']}; solicitudes {checked['dial_requests_by_status']}"
     )
+    print(
+        "  inicio y fin por tramo de 5 s (calentamiento incluido): "
+        + "; ".join(f"{row['from_s']:g} s: {row['p50_ms']}/{row['p95_ms']} ms" for row in load["timeline"])
+    )
     lag = load["client_loop_lag"]
     print(f"  retraso del bucle del cliente: p50 {lag['p50_ms']} ms, p95 {lag['p95_ms']} ms, máx. {lag['max_ms']} ms")
     cpu = load["cpu_pct"]

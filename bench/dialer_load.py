@@ -51,8 +51,10 @@ class Run:
     polls: dict[str, int] = field(default_factory=lambda: {"200": 0, "204": 0})
     repeats_differing: int = 0
     lag: list[float] = field(default_factory=list)
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # (sent, seconds) of every start and end
 
     def sample(self, name: str, sent_at: float, seconds: float) -> None:
+        self.timeline.append((sent_at, seconds))
         if sent_at >= self.record_from:
             self.latencies.setdefault(name, []).append(seconds)
 
@@ -175,6 +177,18 @@ def figures(values: list[float]) -> dict:
     return {"n": len(ordered), **ms, "max_ms": round(ordered[-1] * 1000, 1) if ordered else None}
 
 
+def timeline(run: Run, started: float, step: float = 5.0) -> list[dict]:
+    """Start and end latency per ``step`` seconds of the run (warm-up included): whether a queue
+    built at the start drains, or grows."""
+    buckets: dict[int, list[float]] = {}
+    for sent, seconds in run.timeline:
+        buckets.setdefault(int((sent - started) // step), []).append(seconds)
+    return [
+        {"from_s": k * step, "n": len(v), **{k2: v2 for k2, v2 in figures(v).items() if k2 in ("p50_ms", "p95_ms")}}
+        for k, v in sorted(buckets.items())
+    ]
+
+
 def classify_deliveries(run: Run) -> None:
     """A poll sent after its request was committed found it waiting ("next, request waiting": the
     poll's own latency); one already waiting when it was made was woken ("delivery": from the
@@ -260,6 +274,7 @@ async def load(run: Run, base_url: str, dispatcher: list[str], env: dict[str, st
             "polls": run.polls,
             "latency": {name: figures(values) for name, values in sorted(run.latencies.items())},
             "client_loop_lag": figures(run.lag),
+            "timeline": timeline(run, started),
             "errors": sum(run.errors.values()),
             "error_kinds": run.errors,
         }
