@@ -244,7 +244,7 @@ def environment() -> dict:
         "host": platform.node(),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
-        **{name: package_version(name) for name in ("django", "uvicorn", "httpx", "psycopg", "channels-redis")},
+        **{name: package_version(name) for name in ("django", "uvicorn", "aiohttp", "psycopg", "channels-redis")},
         "agents": AGENTS,
         "rate_per_s": RATE,
         "warmup_s": WARMUP,

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import httpx
+import aiohttp
 from support import percentile
 
 POLL_WAIT = 25
@@ -66,17 +66,32 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-async def timed(client: httpx.AsyncClient, method: str, url: str, **kwargs) -> tuple[httpx.Response, float, float]:
-    """The response, the wall-clock time it was sent and how long it took (seconds)."""
+# aiohttp rather than httpx: the client shares the server's 2 cores, and httpx used about a third of
+# a core for this load (docs/benchmarks.md, the dialer). What the workstations send is the same.
+TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+@dataclass
+class Answer:
+    status_code: int
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+async def timed(client: aiohttp.ClientSession, method: str, url: str, **kwargs) -> tuple[Answer, float, float]:
+    """The answer, the wall-clock time it was sent and how long it took (seconds)."""
     sent_wall, started = time.time(), time.perf_counter()
-    response = await client.request(method, url, **kwargs)
-    return response, sent_wall, time.perf_counter() - started
+    async with client.request(method, url, **kwargs) as response:
+        answer = Answer(response.status, await response.read())
+    return answer, sent_wall, time.perf_counter() - started
 
 
-async def post_event(run: Run, client: httpx.AsyncClient, name: str, body: dict, expect: int) -> dict | None:
+async def post_event(run: Run, client: aiohttp.ClientSession, name: str, body: dict, expect: int) -> dict | None:
     try:
         response, sent, seconds = await timed(client, "POST", f"/api/calls/{name}", json=body)
-    except httpx.HTTPError as exc:
+    except TRANSPORT_ERRORS as exc:
         run.error(f"{name} {type(exc).__name__}")
         return None
     if response.status_code != expect:
@@ -86,7 +101,7 @@ async def post_event(run: Run, client: httpx.AsyncClient, name: str, body: dict,
     return response.json()
 
 
-async def call(run: Run, client: httpx.AsyncClient, agent: int, request: dict) -> None:
+async def call(run: Run, client: aiohttp.ClientSession, agent: int, request: dict) -> None:
     call_uuid = str(uuid.uuid4())
     start = {
         "call_uuid": call_uuid,
@@ -114,12 +129,12 @@ async def call(run: Run, client: httpx.AsyncClient, agent: int, request: dict) -
         run.repeats_differing += again is not None and again != answer
 
 
-async def workstation(run: Run, client: httpx.AsyncClient, agent: int) -> None:
+async def workstation(run: Run, client: aiohttp.ClientSession, agent: int) -> None:
     while not run.stopping:
         run.idle.add(agent)
         try:
             response, sent, seconds = await timed(client, "GET", "/api/dialer/next", params={"wait": POLL_WAIT})
-        except httpx.HTTPError as exc:
+        except TRANSPORT_ERRORS as exc:
             run.idle.discard(agent)
             if not run.stopping:
                 run.error(f"next {type(exc).__name__}")
@@ -228,11 +243,13 @@ async def loop_lag(run: Run) -> None:
 async def load(run: Run, base_url: str, dispatcher: list[str], env: dict[str, str]) -> dict:
     """Connect every workstation (``/api/dialer/ping``), start the polls and the dispatcher, ask
     for requests for WARMUP + DURATION seconds, let the last calls end, stop."""
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    timeout = httpx.Timeout(POLL_WAIT + 30, connect=30)
+    timeout = aiohttp.ClientTimeout(total=POLL_WAIT + 30, connect=30)
     clients = {
-        agent: httpx.AsyncClient(
-            base_url=base_url, limits=limits, timeout=timeout, headers={"Authorization": f"Bearer {secret}"}
+        agent: aiohttp.ClientSession(
+            base_url=base_url,
+            connector=aiohttp.TCPConnector(limit=1, force_close=False),  # one keep-alive connection each
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {secret}"},
         )
         for agent, secret in run.tokens.items()
     }
@@ -242,7 +259,10 @@ async def load(run: Run, base_url: str, dispatcher: list[str], env: dict[str, st
     tasks: list[asyncio.Task] = []
     try:
         ready = json.loads(await asyncio.wait_for(process.stdout.readline(), 120))
-        pings = await asyncio.gather(*(c.get("/api/dialer/ping") for c in clients.values()), return_exceptions=True)
+        pings = await asyncio.gather(
+            *(timed(c, "GET", "/api/dialer/ping") for c in clients.values()), return_exceptions=True
+        )
+        pings = [p if isinstance(p, Exception) else p[0] for p in pings]
         bad = [p for p in pings if isinstance(p, Exception) or p.status_code != 200]
         if bad:
             raise RuntimeError(f"{len(bad)} workstations failed /api/dialer/ping: {bad[0]!r}")
@@ -283,7 +303,7 @@ async def load(run: Run, base_url: str, dispatcher: list[str], env: dict[str, st
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
+        await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
         if process.returncode is None:
             process.kill()
             await process.wait()
