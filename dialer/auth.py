@@ -40,7 +40,7 @@ def _authenticate(request, secret: str) -> WorkstationToken | None:
         found, count = token_cache.get_and_count(credentials.prefix, counter, timeout=WINDOW_SECONDS + 60)
     else:
         found, count = token_cache.get(credentials.prefix), 0
-    token = services.token_authenticate(secret=secret, found=found) if found is not None else None
+    token = services.token_verify(credentials=credentials, token=found)
     if token is None:
         return None
     if limit > 0 and count > limit:

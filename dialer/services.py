@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.models import User
 from core.phones import InvalidPhone, default_region, dial_string, normalize_phone
+from core.queries import one_or_none
 from core.realtime import notify_on_commit, team_group, user_group
 from dialer import call_flags, token_cache
 from dialer.choices import DIAL_REQUEST_FINAL, CallStatus, DialRequestStatus, Provider
@@ -136,17 +137,19 @@ def token_credentials(secret: str | None) -> TokenCredentials | None:
     return TokenCredentials(prefix=prefix, digest=_token_hash(secret))
 
 
-def token_authenticate(
-    *, secret: str, now: datetime | None = None, found: WorkstationToken | None = None
-) -> WorkstationToken | None:
-    """The active token whose secret this is (with its user), or None; marks it seen.
-
-    ``found``: the token with the secret's prefix, when the caller already read it
-    (``token_cache.get_and_count``); otherwise it is read from the cache or the database."""
+def token_authenticate(*, secret: str, now: datetime | None = None) -> WorkstationToken | None:
+    """The active token whose secret this is (with its user), or None; marks it seen."""
     credentials = token_credentials(secret)
     if credentials is None:
         return None
-    token = found if found is not None else token_cache.get(credentials.prefix)
+    return token_verify(credentials=credentials, token=token_cache.get(credentials.prefix), now=now)
+
+
+def token_verify(
+    *, credentials: TokenCredentials, token: WorkstationToken | None, now: datetime | None = None
+) -> WorkstationToken | None:
+    """``token`` (the one with the credentials' prefix, as read by the caller) when it is active
+    and the secret matches its hash, marked seen; otherwise None."""
     if token is None or token.prefix != credentials.prefix or token.revoked_at is not None:
         return None
     if not token.user.is_active or not hmac.compare_digest(token.token_hash, credentials.digest):
@@ -416,12 +419,6 @@ def hangup_request(
 # --- The call log ---------------------------------------------------------------------------
 
 
-def _one(queryset):
-    """The row of a lookup by a unique key, or None. Not ``first()``: its ORDER BY, compiled on
-    every call, is a third of such a query's cost, and one row needs no order."""
-    return next(iter(queryset.order_by()[:1]), None)
-
-
 def _aware(value: datetime) -> datetime:
     # The workstation sends UTC with an offset; a time without one is taken as UTC too.
     return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
@@ -455,7 +452,7 @@ def call_start(
 ) -> tuple[CallLog, bool]:
     """Record a call's start; ``(call, created)``. The same UUID again returns the call as
     first recorded (idempotent); another user's UUID or dial request is ``NotFound``."""
-    existing = _one(CallLog.objects.filter(uuid=call_uuid))
+    existing = one_or_none(CallLog.objects.filter(uuid=call_uuid))
     if existing is not None:
         if existing.user_id != user.pk:
             raise NotFound("call not found")
@@ -463,7 +460,7 @@ def call_start(
     dial_request = None
     if dial_request_id is not None:
         mine = DialRequest.objects.select_for_update(of=("self",)).select_related("campaign")
-        dial_request = _one(mine.filter(pk=dial_request_id, user=user))
+        dial_request = one_or_none(mine.filter(pk=dial_request_id, user=user))
         if dial_request is None:
             raise NotFound("dial request not found")
     campaign = dial_request.campaign if dial_request else None
@@ -523,7 +520,7 @@ def call_end(
     Repeating it returns the first answer and changes nothing. Unknown or another user's
     call: ``NotFound``; an end before the start: ``ValidationError``.
     """
-    call = _one(CallLog.objects.select_for_update().filter(uuid=call_uuid))
+    call = one_or_none(CallLog.objects.select_for_update().filter(uuid=call_uuid))
     if call is None or call.user_id != user.pk:
         raise NotFound("call not found")
     if call.end_response is not None:

@@ -22,6 +22,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
+from core.queries import one_or_none
 from dialer.models import WorkstationToken
 from dialer.redis_client import shared_client
 
@@ -37,7 +38,7 @@ def _key(prefix: str) -> str:
 
 
 def _load(prefix: str, keep: bool = True) -> WorkstationToken | None:
-    token = WorkstationToken.objects.select_related("user").filter(prefix=prefix).order_by().first()
+    token = one_or_none(WorkstationToken.objects.select_related("user").filter(prefix=prefix))
     if token is not None and keep:
         # add, not set: a token changed meanwhile left GONE there, and its old row stays out.
         cache.add(_key(prefix), token, TTL_SECONDS)
@@ -56,11 +57,10 @@ def forget(prefixes) -> None:
     """The API reads these tokens from the database again. Called when they change, and again
     when the change commits: a request reading the old row in between cannot cache it, as GONE
     holds the place meanwhile."""
-    prefixes = list(prefixes)
-    if not prefixes:
-        return
-    cache.set_many({_key(prefix): GONE for prefix in prefixes}, GONE_SECONDS)
-    transaction.on_commit(lambda: cache.set_many({_key(prefix): GONE for prefix in prefixes}, GONE_SECONDS))
+    tombstones = {_key(prefix): GONE for prefix in prefixes}
+    if tombstones:
+        cache.set_many(tombstones, GONE_SECONDS)
+        transaction.on_commit(lambda: cache.set_many(tombstones, GONE_SECONDS))
 
 
 def get(prefix: str) -> WorkstationToken | None:
