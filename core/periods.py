@@ -4,7 +4,7 @@ date or a range backwards. A page shows its default range when the asked one is 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -12,6 +12,16 @@ from django.utils import timezone
 
 ISO_DATE = ["%Y-%m-%d"]
 DATE_ERRORS = {"invalid": "Fecha no válida: usa el formato AAAA-MM-DD."}
+
+
+def midnight(day: date) -> datetime:
+    """The start of ``day`` in the CRM time zone (what "a day" means on every page and figure)."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def range_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """From the start of ``date_from`` to the start of the day after ``date_to`` (exclusive)."""
+    return midnight(date_from), midnight(date_to + timedelta(days=1))
 
 
 class PeriodForm(forms.Form):

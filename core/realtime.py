@@ -48,10 +48,14 @@ def send_now(group: str, event_type: str, payload: dict) -> None:
     if loop is not None:
         loop.call_soon_threadsafe(_Outbox.post, layer, group, message)
         return
+    async_to_sync(_send)(layer, group, message)
+
+
+async def _send(layer, group: str, message: dict) -> None:
     try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # a realtime hiccup must never break the write that caused it
-        logger.exception("realtime: could not send %s to %s", event_type, group)
+        await layer.group_send(group, message)
+    except Exception:  # a realtime hiccup must never break the write that caused it, nor other events
+        logger.exception("realtime: could not send %s to %s", message.get("event"), group)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -101,10 +105,7 @@ class _Outbox:
     @staticmethod
     async def _send_in_order(items: list) -> None:
         for layer, group, message in items:
-            try:
-                await layer.group_send(group, message)
-            except Exception:  # a realtime hiccup must never stop the other events
-                logger.exception("realtime: could not send %s to %s", message.get("event"), group)
+            await _send(layer, group, message)
 
 
 def notify_on_commit(group: str, event_type: str, payload: dict) -> None:

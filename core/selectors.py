@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core.models import Campaign, FollowUp, Notification, User
+from core.periods import range_bounds
 from core.roles import Role
 
 
@@ -31,9 +32,8 @@ def follow_ups_between(*, user: User, start: datetime, end: datetime, owner_id: 
 
 
 def today_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
-    now = timezone.localtime(now or timezone.now())
-    start = timezone.make_aware(datetime.combine(now.date(), time.min), now.tzinfo)
-    return start, start + timedelta(days=1)
+    today = timezone.localdate(now or timezone.now())
+    return range_bounds(today, today)
 
 
 def campaign_list(*, user: User) -> QuerySet[Campaign]:

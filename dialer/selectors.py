@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.models import Campaign, User
+from core.periods import range_bounds
 from dialer import call_flags
 from dialer.choices import CallStatus
 from dialer.models import CallLog, WorkstationToken
@@ -98,10 +99,7 @@ def call_start_body(call: CallLog) -> dict:
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The CRM time zone's midnight of ``day`` and of the next day."""
-    return (
-        timezone.make_aware(datetime.combine(day, time.min)),
-        timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)),
-    )
+    return range_bounds(day, day)
 
 
 # Figures of a group of calls, as aggregates: ``calls.ended().aggregate(**CALL_FIGURES)`` or

@@ -13,7 +13,7 @@ names, and the created and resolved counts per day (one UNION ALL).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.models import User
+from core.periods import midnight, range_bounds
 from tickets.choices import OPEN_STATUSES, Aplicativo, Priority, Status
 from tickets.models import Ticket
 
@@ -43,15 +44,6 @@ def hours(minutes: int | None, count: int) -> Decimal | None:
     if not count or minutes is None:
         return None
     return (Decimal(minutes) / Decimal(count) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def _midnight(day: date) -> datetime:
-    """The start of ``day`` in the CRM time zone."""
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
-def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    return _midnight(date_from), _midnight(date_to + timedelta(days=1))
 
 
 def _period_figures(start: datetime, end: datetime) -> dict[str, Any]:
@@ -105,7 +97,7 @@ FIGURES = (
 
 def _day_starts(date_from: date, date_to: date) -> list[datetime]:
     """Local midnights from ``date_from`` to the day after ``date_to``: each day's bounds."""
-    return [_midnight(date_from + timedelta(days=offset)) for offset in range((date_to - date_from).days + 2)]
+    return [midnight(date_from + timedelta(days=offset)) for offset in range((date_to - date_from).days + 2)]
 
 
 def _per_day(tickets: QuerySet[Ticket], date_from: date, date_to: date) -> tuple[dict, dict]:
@@ -117,7 +109,7 @@ def _per_day(tickets: QuerySet[Ticket], date_from: date, date_to: date) -> tuple
 
 def _per_day_by_date(tickets: QuerySet[Ticket], date_from: date, date_to: date) -> tuple[dict, dict]:
     """Any database: the tickets of the period grouped by their local date (two scans, one query)."""
-    start, end = _bounds(date_from, date_to)
+    start, end = range_bounds(date_from, date_to)
 
     def counts(field: str, kind: int) -> QuerySet:
         return (
@@ -181,7 +173,7 @@ def _age_bucket(now: datetime) -> Case:
 def dashboard_data(*, tickets: QuerySet[Ticket], date_from: date, date_to: date, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for ``tickets`` (already scoped and filtered)."""
     now = now or timezone.now()
-    start, end = _bounds(date_from, date_to)
+    start, end = range_bounds(date_from, date_to)
 
     # Now: one pass over the open tickets, grouped by status, priority, assignee and age.
     by_status = dict.fromkeys(OPEN_STATUSES, 0)
