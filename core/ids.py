@@ -43,7 +43,12 @@ class ValidDocument:
     country: str
     doc_type: str
     compact: str
-    formatted: str
+
+    @property
+    def formatted(self) -> str:
+        """How people write it (``1-0234-0567``); worked out when asked: imports never show it."""
+        kind = DocumentType(self.doc_type)
+        return (_VALIDATORS.get((self.country, kind)) or _ANY_COUNTRY[kind])[1](self.compact)
 
 
 _REASONS = {
@@ -130,9 +135,9 @@ def _to_text(value) -> str:
 
 
 def _check(country: str, doc_type: DocumentType, text: str) -> ValidDocument:
-    validate, fmt = _VALIDATORS.get((country, doc_type)) or _ANY_COUNTRY[doc_type]
+    validate = (_VALIDATORS.get((country, doc_type)) or _ANY_COUNTRY[doc_type])[0]
     compact = validate(text)
-    return ValidDocument(country=country, doc_type=doc_type.value, compact=compact, formatted=fmt(compact))
+    return ValidDocument(country=country, doc_type=doc_type.value, compact=compact)
 
 
 def _reason(exc: stdnum_errors.ValidationError) -> str:

@@ -62,19 +62,23 @@ class ImportSpec:
         return (self.document_country or self.region).upper()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowError:
     row: int
     column: str  # the header text as the user wrote it
     reason: str
     fatal: bool = True  # False: a note on a row that is still imported
 
+    def __reduce__(self):  # positional: cheap to move between parsing processes
+        return RowError, (self.row, self.column, self.reason, self.fatal)
 
-@dataclass
+
+@dataclass(slots=True)
 class RowResult:
     """One data row: canonical ``data`` (only the values that were present and valid; ``document``
-    is the compact form, with ``document_type`` and ``document_display``), free variables under their
-    original header, valid phones in column order without repeats, and every problem found.
+    is the compact form, with ``document_type``), free variables under their original header, valid
+    phones in column order without repeats, every problem found, and the cells as they came
+    (``raw``, kept for rejected rows only: the report shows them, nothing else reads them).
     """
 
     row_number: int
@@ -89,6 +93,19 @@ class RowResult:
     @property
     def warnings(self) -> list[RowError]:
         return [error for error in self.errors if not error.fatal]
+
+    def __reduce__(self):
+        # Parsing processes send every row back: positional values pickle far cheaper than fields.
+        return RowResult, (
+            self.row_number,
+            self.data,
+            self.free_vars,
+            self.phones,
+            self.errors,
+            self.rejected,
+            self.duplicate_of,
+            self.raw,
+        )
 
 
 def dedupe_key(result: RowResult, keys: Iterable[str] = ("document", "phone")) -> tuple:
@@ -216,7 +233,6 @@ class _RowParser:
             else:
                 data["document"] = document.compact
                 data["document_type"] = document.doc_type
-                data["document_display"] = document.formatted
         lost = self.spec.require_contact and not (phones or "document" in data)
         if problems:
             for index, reason in sorted(problems, key=itemgetter(0)):
@@ -237,7 +253,7 @@ class _RowParser:
             phones=phones,
             errors=errors,
             rejected=rejected,
-            raw=values,
+            raw=values if rejected else (),
         )
 
 

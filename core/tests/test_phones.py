@@ -215,3 +215,62 @@ def test_dial_string(e164, region, prefix, expected):
 def test_dial_string_rejects_invalid(value):
     with pytest.raises(InvalidPhone):
         dial_string(value, region="CR")
+
+
+# The shortcut for plain digit strings (``_plain_number``) must give exactly what
+# ``phonenumbers.parse`` gives: compared here over numbers of every type and shape, in regions
+# with and without national prefixes, carrier codes and shared country codes.
+DIFFERENTIAL_REGIONS = (
+    "CR", "CO", "MX", "PE", "CL", "GT", "SV", "HN", "NI", "PA", "DO", "EC", "BO", "PY", "UY",
+    "VE", "AR", "BR", "US", "CA", "ES", "IT", "RU", "KZ", "GB", "DE",
+)  # fmt: skip
+
+
+def _shapes(national: str, country_code: int, rng) -> list[str]:
+    spaced = " ".join(national[i : i + 4] for i in range(0, len(national), 4))
+    dashed = "-".join(national[i : i + 3] for i in range(0, len(national), 3))
+    return [
+        national,
+        spaced,
+        dashed,
+        f"({national[:3]}) {national[3:]}",
+        f"+{country_code} {spaced}",
+        f"+{country_code}{national}",
+        f"{country_code}{national}",
+        f"0{national}",
+        f"00{country_code}{national}",
+        f"1{national}",
+        f"8{national}",
+        national[:-1],
+        national + str(rng.randrange(10)),
+        f"+{country_code}-{dashed}",
+    ]
+
+
+def test_plain_digit_strings_parse_as_phonenumbers_does():
+    import random
+
+    import phonenumbers
+
+    from core.phones import _parse_text, _plain_number, _to_text
+
+    rng = random.Random(7)
+    compared = shortcut = 0
+    for region in DIFFERENTIAL_REGIONS:
+        country_code = phonenumbers.country_code_for_region(region)
+        nationals = []
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example:
+                nationals.append(phonenumbers.national_significant_number(example))
+        nationals += ["".join(rng.choice("0123456789") for _ in range(rng.randint(3, 12))) for _ in range(60)]
+        # Example numbers with their last digits changed: valid ranges, numbers never seen.
+        for national in list(nationals[:2]):
+            nationals += [national[:-3] + f"{rng.randrange(1000):03d}" for _ in range(20)]
+        for national in nationals:
+            for text in _shapes(national, country_code, rng):
+                expected = _parse_text(text, _to_text(text), region)
+                assert parse_phone(text, region) == expected, (region, text)
+                compared += 1
+                shortcut += expected.valid and _plain_number(_to_text(text), region) is not None
+    assert compared > 10_000 and shortcut > 1_000, (compared, shortcut)  # both paths, many times
