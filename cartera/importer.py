@@ -399,10 +399,15 @@ def _values(group: _Group) -> dict:
     if group.data.get("document"):
         values["document_number"] = group.data["document"]
         values["document_type"] = group.data.get("document_type", "")
-    for name in ("full_name", "email", "city", "address", "product"):
+    for name, length in _TEXT_LENGTHS:
         if name in values:
-            values[name] = str(values[name])[: Debtor._meta.get_field(name).max_length]
+            values[name] = str(values[name])[:length]
     return values
+
+
+_TEXT_LENGTHS = [
+    (name, Debtor._meta.get_field(name).max_length) for name in ("full_name", "email", "city", "address", "product")
+]
 
 
 def _same(old, new) -> bool:

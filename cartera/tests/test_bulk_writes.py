@@ -10,7 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cartera.models import Debtor, DebtorPhone
-from core.bulk import SQLITE_BULK_CACHE_KIB, AnyOf, bulk_session, insert_history, insert_rows, model_row, update_rows
+from core.bulk import (
+    SQLITE_BULK_CACHE_KIB,
+    SQLITE_BULK_CHECKPOINT_PAGES,
+    AnyOf,
+    bulk_session,
+    insert_history,
+    insert_rows,
+    model_row,
+    update_rows,
+)
 
 pytestmark = pytest.mark.django_db
 IGNORED = {"id", "created_at", "updated_at"}
@@ -82,20 +91,22 @@ def test_rows_without_returning_and_phone_defaults(campaign):
     assert DebtorPhone.objects.count() == 1
 
 
-def _cache_size() -> int:
+def _settings() -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
-        return cursor.fetchone()[0]
+        cache = cursor.fetchone()[0]
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        return cache, cursor.fetchone()[0]
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the page cache is SQLite's; elsewhere a no-op")
-def test_bulk_session_widens_sqlite_page_cache_and_restores_it_even_after_an_error(campaign):
-    before = _cache_size()
+def test_bulk_session_widens_sqlite_page_cache_and_log_and_restores_them_even_after_an_error(campaign):
+    before = _settings()
     with pytest.raises(RuntimeError), bulk_session():
-        assert _cache_size() == -SQLITE_BULK_CACHE_KIB
+        assert _settings() == (-SQLITE_BULK_CACHE_KIB, SQLITE_BULK_CHECKPOINT_PAGES)
         insert_rows(DebtorPhone, [], now=timezone.now())
         raise RuntimeError("a batch failed")
-    assert _cache_size() == before
+    assert _settings() == before
 
 
 def test_rows_missing_fields_get_the_models_defaults(campaign):
