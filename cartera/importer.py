@@ -13,7 +13,10 @@ a few per debtor. A run that dies half-way is marked failed and can simply be ru
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +25,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -207,6 +210,13 @@ def _parse_workers(rows: int | None) -> int:
     return settings.IMPORT_PARSE_WORKERS if big else 1
 
 
+def _write_threaded(rows: int) -> bool:
+    """Big imports into PostgreSQL write on a second connection while the next batch is matched:
+    the server works on another core. SQLite works inside this process, on one core either way;
+    measured, a writer thread there only added contention (writes 7.7–9.6 s → 11.6–11.9 s)."""
+    return connection.vendor == "postgresql" and (rows or 0) >= settings.IMPORT_PARALLEL_MIN_ROWS
+
+
 def _run(job: ImportJob) -> ImportReport:
     started = time.monotonic()
     groups: dict[int, _Group] = {}
@@ -227,17 +237,15 @@ def _run(job: ImportJob) -> ImportReport:
                 groups.setdefault(result.duplicate_of or result.row_number, _Group()).add(result)
     job.total_rows = report.rows
     parsed = time.monotonic()
-    written = 0
-    batch: list[_Group] = []
-    with bulk_session():
+    with _Writer(job, threaded=_write_threaded(report.rows)) as writer:
+        chunk: list[_Group] = []
         for group in groups.values():
-            batch.append(group)
-            if len(batch) == BATCH:
-                written += _write_batch(job, batch, report)
-                _set_progress(job, report.rows // 2 + written // 2)
-                batch = []
-        if batch:
-            _write_batch(job, batch, report)
+            chunk.append(group)
+            if len(chunk) == BATCH:
+                _write_batch(job, chunk, report, writer)
+                chunk = []
+        if chunk:
+            _write_batch(job, chunk, report, writer)
     logger.info(
         "import %s: %d rows read and parsed in %.1f s, %d debtors written in %.1f s",
         job.pk,
@@ -320,6 +328,7 @@ class _Batch:
                 known[debtor_id].add(e164)
         for pk, row in rows.items():
             self._register(_Target(row, known[pk], new=False))
+        self.existing_ids = set(rows)
 
     def _register(self, target: _Target) -> None:
         if not target.listed:
@@ -331,8 +340,16 @@ class _Batch:
             self.by_phone[e164] = target
 
     def find(self, group: _Group) -> _Target | None:
-        found = self.by_document.get(group.data.get("document"))
-        return found or next((self.by_phone[e164] for e164 in group.phones if e164 in self.by_phone), None)
+        """The debtor with the group's document; else one holding one of its phones, unless both
+        have a document (two people may share a home phone: the file's rows are merged the same way)."""
+        document = group.data.get("document")
+        if document in self.by_document:
+            return self.by_document[document]
+        for e164 in group.phones:
+            target = self.by_phone.get(e164)
+            if target is not None and not (document and target.row.get("document_number")):
+                return target
+        return None
 
     def add(self, group: _Group, now) -> str:
         """Match the group to a debtor (existing, earlier in the batch, or new) and merge it in:
@@ -366,10 +383,15 @@ class _Batch:
         insert_rows(DebtorPhone, phones, now=now)
 
 
-@transaction.atomic
-def _write_batch(job: ImportJob, groups: list[_Group], report: ImportReport) -> int:
-    now = timezone.now()
+def _write_batch(job: ImportJob, groups: list[_Group], report: ImportReport, writer: _Writer) -> None:
+    """Match ``groups``, merge them into their debtors, count the outcomes and hand the batch to
+    ``writer``. Matching reads what earlier batches committed; when the batch still being written
+    holds a debtor or a key these groups touch, they are matched again once it is committed."""
     batch = _Batch(job.campaign, groups)
+    if writer.overlaps(batch, groups):
+        writer.wait()
+        batch = _Batch(job.campaign, groups)
+    now = timezone.now()
     rows = 0
     for group in groups:
         rows += group.rows
@@ -381,8 +403,97 @@ def _write_batch(job: ImportJob, groups: list[_Group], report: ImportReport) -> 
             report.updated += group.rows
         else:
             report.unchanged += group.rows
-    batch.save(now, job.created_by)
-    return rows
+    writer.submit(batch, now=now, rows=rows, done=report.rows // 2)
+
+
+class _Writer:
+    """Writes the batches, each in its own transaction, in order. ``threaded``: on a second
+    database connection in a thread of its own, so that the database works on one batch while this
+    thread matches and builds the next (the driver lets go of the GIL while the database works);
+    at most one batch is in flight. Otherwise each batch is written as it is submitted."""
+
+    def __init__(self, job: ImportJob, *, threaded: bool):
+        self.job = job
+        self.threaded = threaded
+        self.written = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._idle = threading.Event()
+        self._idle.set()
+        self._in_flight: _Batch | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._session = contextlib.ExitStack()
+
+    def __enter__(self) -> _Writer:
+        if self.threaded:
+            self._thread = threading.Thread(target=self._run, name=f"import-{self.job.pk}-writer", daemon=True)
+            self._thread.start()
+        else:
+            self._session.enter_context(bulk_session())
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            if exc_type is None:
+                self._raise()
+        self._session.close()
+
+    def overlaps(self, batch: _Batch, groups: list[_Group]) -> bool:
+        """Whether ``batch`` (matched, nothing merged yet) loaded a debtor the batch in flight
+        writes, or ``groups`` carry a document or phone of one of its debtors."""
+        busy = self._in_flight
+        if busy is None or self._idle.is_set():
+            return False
+        if any(not target.new and target.row["id"] in busy.existing_ids for target in batch.targets):
+            return True
+        return any(
+            group.data.get("document") in busy.by_document or any(e164 in busy.by_phone for e164 in group.phones)
+            for group in groups
+        )
+
+    def submit(self, batch: _Batch, *, now, rows: int, done: int) -> None:
+        if not self.threaded:
+            self._write(batch, now, rows, done)
+            return
+        self.wait()
+        self._idle.clear()
+        self._in_flight = batch
+        self._queue.put((batch, now, rows, done))
+
+    def wait(self) -> None:
+        """Until the batch in flight is committed (or failed: its error is raised here)."""
+        if self.threaded:
+            self._idle.wait()
+            self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            with bulk_session():
+                while (item := self._queue.get()) is not None:
+                    try:
+                        if self._error is None:
+                            self._write(*item)
+                    except BaseException as exc:  # handed to the importing thread
+                        self._error = exc
+                    finally:
+                        self._idle.set()
+        except BaseException as exc:
+            self._error = self._error or exc
+            self._idle.set()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def _write(self, batch: _Batch, now, rows: int, done: int) -> None:
+        with transaction.atomic():
+            batch.save(now, self.job.created_by)
+        self.written += rows
+        _set_progress(self.job, done + self.written // 2)
 
 
 _COLUMNS = [f.attname for f in Debtor._meta.concrete_fields]

@@ -93,6 +93,27 @@ def test_an_existing_debtor_is_updated_with_history(sample, campaign, supervisor
     assert daniela.history.first().history_change_reason == "Importación"
 
 
+def test_a_phone_matches_a_row_without_document_but_never_joins_two_documents(
+    campaign, supervisor, django_capture_on_commit_callbacks
+):
+    existing = Debtor.objects.create(campaign=campaign, full_name="ANA MORA", document_number="0104560007")
+    existing.phones.create(e164="+50683303132", raw="8330-3132", is_primary=True)
+
+    def run(text):
+        upload = SimpleUploadedFile("casa.csv", f"RUT,NOMBRE,TELEFONO,MONTO\n{text}\n".encode())
+        job = run_import(campaign, supervisor, upload, capture=django_capture_on_commit_callbacks)
+        return job.created_count, job.updated_count, job.rejected_count
+
+    assert run(",ANA MORA,8330 3132,700") == (0, 1, 0)  # no document: the debtor with that phone
+    existing.refresh_from_db()
+    assert (existing.document_number, existing.amount_due) == ("0104560007", 700)
+    assert run("0104560014,LUIS MORA,83303132,500") == (1, 0, 0)  # his own debtor, sharing the home phone
+    luis = Debtor.objects.get(document_number="0104560014")
+    assert luis.full_name == "LUIS MORA" and list(luis.phones.values_list("e164", flat=True)) == ["+50683303132"]
+    existing.refresh_from_db()
+    assert (existing.full_name, existing.amount_due) == ("ANA MORA", 700)
+
+
 @pytest.mark.parametrize(
     "name, count, variables", [("marketing.xlsx", 60, set()), ("generico.xlsx", 40, {"var1", "var2"})]
 )

@@ -122,11 +122,11 @@ def test_an_import_whose_worker_died_runs_again_without_duplicates(
     real_write = importer._write_batch
     calls = []
 
-    def dies_after_one_batch(job, groups, report):
+    def dies_after_one_batch(job, groups, report, writer):
         if calls:
             raise SystemExit("worker killed")  # not an Exception: the import leaves its job as it was
         calls.append(1)
-        return real_write(job, groups, report)
+        return real_write(job, groups, report, writer)
 
     monkeypatch.setattr(importer, "_write_batch", dies_after_one_batch)
     with time_machine.travel(timezone.now() - timedelta(minutes=15), tick=False):
