@@ -156,7 +156,7 @@ class _Group:
 
     def add(self, result) -> None:
         self.rows += 1
-        self.data.update({k: v for k, v in result.data.items() if v not in (None, "")})
+        self.data.update(result.data)  # the engine keeps only values that were present and valid
         self.variables.update(result.free_vars)
         for phone in result.phones:
             self.phones.setdefault(phone.e164, (str(phone.raw)[:60], phone.number_type))

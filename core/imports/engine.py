@@ -128,19 +128,23 @@ class Deduper:
 
     def __init__(self, keys: Iterable[str] = ("document", "phone")):
         self.keys = tuple(keys)
+        self._primary = tuple(name for name in self.keys if name != "phone")
+        self._phones = "phone" in self.keys
         self._seen: dict[tuple, int] = {}
         self.duplicates = 0
 
     def check(self, result: RowResult) -> int | None:
-        primary = dedupe_key(result, (name for name in self.keys if name != "phone"))
-        phone_keys = [("phone", phone.e164) for phone in result.phones] if "phone" in self.keys else []
+        seen = self._seen
+        primary = dedupe_key(result, self._primary)
+        phone_keys = [("phone", phone.e164) for phone in result.phones] if self._phones else []
         if primary:
-            earlier = self._seen.get(primary)
+            earlier = seen.get(primary)
+            seen.setdefault(primary, earlier or result.row_number)
         else:
-            earlier = next((self._seen[key] for key in phone_keys if key in self._seen), None)
+            earlier = next((seen[key] for key in phone_keys if key in seen), None)
         group = earlier or result.row_number
-        for key in ([primary] if primary else []) + phone_keys:
-            self._seen.setdefault(key, group)
+        for key in phone_keys:
+            seen.setdefault(key, group)
         if earlier:
             self.duplicates += 1
         return earlier
