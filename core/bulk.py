@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from operator import itemgetter
@@ -139,6 +140,16 @@ def _adapter(field: models.Field, connection) -> Callable | None:
     return partial(field.get_db_prep_save, connection=connection)  # JSON and anything else: Django's own path
 
 
+def _parameter_limit(connection) -> int:
+    """How many parameters one statement may carry. Django says 999 for SQLite, the limit of
+    SQLite before 3.32; the library in use reports its own (250,000 here), and at 999 a debtor
+    INSERT carried 45 rows: 2,100 statements for 94,500 debtors instead of 95."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 30000
+
+
 class _Table:
     def __init__(self, model: type[models.Model], using: str):
         self.connection = connections[using]
@@ -150,8 +161,7 @@ class _Table:
         self.head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) VALUES "  # noqa: S608 - names from the model
         self.returning = f" RETURNING {quote(self.pk.column)}"
         self.row_sql = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-        limit = self.connection.features.max_query_params or 30000
-        self.batch = max(1, min(1000, limit // len(self.fields)))
+        self.batch = max(1, min(1000, _parameter_limit(self.connection) // len(self.fields)))
 
     def defaults(self, now) -> dict:
         """The model's defaults, computed once per call (``auto_now``/``auto_now_add`` get ``now``)."""
