@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cartera.models import Debtor, DebtorPhone
-from core.bulk import AnyOf, bulk_session, frozen_heap, insert_history, insert_rows, update_rows
+from core.bulk import AnyOf, bulk_session, frozen_heap, insert_history, insert_rows, stored_text, update_rows
 from core.choices import ImportStatus, NotificationKind
 from core.imports import (
     FIELD_LABELS,
@@ -508,11 +508,12 @@ class _Writer:
 
 
 _COLUMNS = [f.attname for f in Debtor._meta.concrete_fields]
+_READ = stored_text(Debtor, _COLUMNS)  # the batch compares no date-time: they only go to history
 
 
 def _rows_by_pk(debtors) -> dict[int, dict]:
     """Whole debtor rows by id, as the writer's dicts (tuples zipped here: cheaper than ``values()``)."""
-    rows = (dict(zip(_COLUMNS, values, strict=True)) for values in debtors.values_list(*_COLUMNS))
+    rows = (dict(zip(_COLUMNS, values, strict=True)) for values in debtors.values_list(*_READ))
     return {row["id"]: row for row in rows}
 
 

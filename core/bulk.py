@@ -22,6 +22,7 @@ from operator import itemgetter
 
 from django.db import DatabaseError, connections, models
 from django.db.models import Lookup
+from django.db.models.functions import Cast
 
 logger = logging.getLogger(__name__)
 HISTORY_FIELDS = frozenset({"history_id", "history_date", "history_change_reason", "history_type", "history_user"})
@@ -132,12 +133,29 @@ def _adapter(field: models.Field, connection) -> Callable | None:
         return None
     ops = connection.ops
     if kind == "DateTimeField":
-        return ops.adapt_datetimefield_value
+        return partial(_datetime_or_stored_text, ops.adapt_datetimefield_value)
     if kind == "DateField":
         return ops.adapt_datefield_value
     if kind == "DecimalField":
         return partial(ops.adapt_decimalfield_value, max_digits=field.max_digits, decimal_places=field.decimal_places)
     return partial(field.get_db_prep_save, connection=connection)  # JSON and anything else: Django's own path
+
+
+def _datetime_or_stored_text(adapt: Callable, value):
+    """A datetime for the database; a string is one read back as the database's own text (see
+    ``stored_text``) and goes back as it came."""
+    return value if type(value) is str else adapt(value)
+
+
+def stored_text(model: type[models.Model], names: Iterable[str]) -> list:
+    """``values_list`` arguments for ``names`` reading date-times as the database's own text: for
+    rows read only to be written again (a history row copies every column), decoding each
+    timestamp into an aware datetime and encoding it back cost more than the rest of the read."""
+    meta = model._meta
+    return [
+        Cast(name, models.TextField()) if meta.get_field(name).get_internal_type() == "DateTimeField" else name
+        for name in names
+    ]
 
 
 def _parameter_limit(connection) -> int:

@@ -90,7 +90,10 @@ def test_an_existing_debtor_is_updated_with_history(sample, campaign, supervisor
     daniela = Debtor.objects.get(document_number="0511677122")
     assert daniela.amount_due == 300000 and daniela.variables == {"Segmento": "VIP"}
     assert set(daniela.phones.values_list("e164", flat=True)) == {"+50684501283", "+50688880000"}
-    assert daniela.history.first().history_change_reason == "Importación"
+    latest = daniela.history.first()
+    assert latest.history_change_reason == "Importación"
+    # Date-times the import only copies into the history row come back exactly as stored.
+    assert (latest.created_at, latest.last_seen_at) == (daniela.created_at, daniela.last_seen_at)
 
 
 def test_a_phone_matches_a_row_without_document_but_never_joins_two_documents(
