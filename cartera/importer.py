@@ -398,8 +398,9 @@ def _write_batch(job: ImportJob, groups: list[_Group], report: ImportReport, wri
     """Match ``groups``, merge them into their debtors, count the outcomes and hand the batch to
     ``writer``. Matching reads what earlier batches committed; when the batch still being written
     holds a debtor or a key these groups touch, they are matched again once it is committed."""
+    busy = writer.in_flight()  # taken before matching: a commit during the reads must not be missed
     batch = _Batch(job.campaign, groups)
-    if writer.overlaps(batch, groups):
+    if busy is not None and _overlaps(busy, batch, groups):
         writer.wait()
         batch = _Batch(job.campaign, groups)
     now = timezone.now()
@@ -415,6 +416,17 @@ def _write_batch(job: ImportJob, groups: list[_Group], report: ImportReport, wri
         else:
             report.unchanged += group.rows
     writer.submit(batch, now=now, rows=rows, done=report.rows // 2)
+
+
+def _overlaps(busy: _Batch, batch: _Batch, groups: list[_Group]) -> bool:
+    """Whether ``batch`` (matched, nothing merged yet) loaded a debtor that ``busy`` writes, or
+    ``groups`` carry a document or phone of one of its debtors."""
+    if any(not target.new and target.row["id"] in busy.existing_ids for target in batch.targets):
+        return True
+    return any(
+        group.data.get("document") in busy.by_document or any(e164 in busy.by_phone for e164 in group.phones)
+        for group in groups
+    )
 
 
 class _Writer:
@@ -451,18 +463,9 @@ class _Writer:
                 self._raise()
         self._session.close()
 
-    def overlaps(self, batch: _Batch, groups: list[_Group]) -> bool:
-        """Whether ``batch`` (matched, nothing merged yet) loaded a debtor the batch in flight
-        writes, or ``groups`` carry a document or phone of one of its debtors."""
-        busy = self._in_flight
-        if busy is None or self._idle.is_set():
-            return False
-        if any(not target.new and target.row["id"] in busy.existing_ids for target in batch.targets):
-            return True
-        return any(
-            group.data.get("document") in busy.by_document or any(e164 in busy.by_phone for e164 in group.phones)
-            for group in groups
-        )
+    def in_flight(self) -> _Batch | None:
+        """The batch being written, if it is not committed yet."""
+        return None if self._idle.is_set() else self._in_flight
 
     def submit(self, batch: _Batch, *, now, rows: int, done: int) -> None:
         if not self.threaded:
