@@ -421,7 +421,7 @@ def _write_batch(job: ImportJob, groups: list[_Group], report: ImportReport, wri
 def _overlaps(busy: _Batch, batch: _Batch, groups: list[_Group]) -> bool:
     """Whether ``batch`` (matched, nothing merged yet) loaded a debtor that ``busy`` writes, or
     ``groups`` carry a document or phone of one of its debtors."""
-    if any(not target.new and target.row["id"] in busy.existing_ids for target in batch.targets):
+    if not batch.existing_ids.isdisjoint(busy.existing_ids):
         return True
     return any(
         group.data.get("document") in busy.by_document or any(e164 in busy.by_phone for e164 in group.phones)

@@ -47,8 +47,7 @@ class ValidDocument:
     @property
     def formatted(self) -> str:
         """How people write it (``1-0234-0567``); worked out when asked: imports never show it."""
-        kind = DocumentType(self.doc_type)
-        return (_VALIDATORS.get((self.country, kind)) or _ANY_COUNTRY[kind])[1](self.compact)
+        return _validator(self.country, DocumentType(self.doc_type))[1](self.compact)
 
 
 _REASONS = {
@@ -134,8 +133,12 @@ def _to_text(value) -> str:
     return text[:-2] if _EXCEL_FLOAT.fullmatch(text) else text
 
 
+def _validator(country: str, doc_type: DocumentType) -> Validator:
+    return _VALIDATORS.get((country, doc_type)) or _ANY_COUNTRY[doc_type]
+
+
 def _check(country: str, doc_type: DocumentType, text: str) -> ValidDocument:
-    validate = (_VALIDATORS.get((country, doc_type)) or _ANY_COUNTRY[doc_type])[0]
+    validate = _validator(country, doc_type)[0]
     compact = validate(text)
     return ValidDocument(country=country, doc_type=doc_type.value, compact=compact)
 
